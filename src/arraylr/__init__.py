@@ -1,0 +1,34 @@
+"""arraylr: learning-rate schedules written once on the Python array API.
+
+The same schedule object evaluates a Python ``int`` step to a ``float`` and an
+array of steps from NumPy, PyTorch, JAX (or any library array-api-compat knows)
+to an array of that library, on that device.
+
+>>> import numpy as np
+>>> from arraylr import BaseLR
+>>> lr = BaseLR(type="cosine", start_lr=1e-3, stop_lr=1e-5, num_steps=1000,
+...             warmup_steps=100)
+>>> lr(100)
+0.001
+>>> lr(np.arange(0, 1001, 250)).round(7)
+array([0.       , 0.0008588, 0.0003762, 0.0000299, 0.00001  ])
+"""
+
+from .base import BaseLR
+from .config import ConfigNote, load_config, make_learning_rate_schedule
+from .cosine import LearningRateCosine
+from .exponential import LearningRateExp
+from .wsd import LearningRateWSD
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaseLR",
+    "ConfigNote",
+    "LearningRateCosine",
+    "LearningRateExp",
+    "LearningRateWSD",
+    "__version__",
+    "load_config",
+    "make_learning_rate_schedule",
+]

@@ -1,0 +1,279 @@
+"""The array-namespace and dtype layer: the only place that knows about backends.
+
+Schedules write their formula once, as a function of the step and an array
+namespace ``xp``.  This module supplies ``xp``:
+
+* for Python ``int``/``float`` steps, :data:`SCALAR`, a tiny namespace whose
+  functions are the :mod:`math` module's, so the scalar route costs a handful of
+  Python operations and no array machinery;
+* for arrays, the namespace that :mod:`array_api_compat` finds for the step,
+  together with the dtype rules of SPEC section 6 (:func:`evaluate`).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import reprlib
+from typing import TYPE_CHECKING, Any
+
+import array_api_compat
+import numpy as np
+
+if TYPE_CHECKING:
+    from .base import BaseLR
+
+Array = Any
+"""Any array-API array (NumPy, PyTorch, JAX, array-api-strict, ...)."""
+
+Namespace = Any
+"""An array-API namespace, or :data:`SCALAR`."""
+
+__all__ = ["SCALAR", "Array", "Namespace", "evaluate", "namespace_of"]
+
+
+def _where(condition: object, x1: Any, x2: Any) -> Any:
+    return x1 if condition else x2
+
+
+def _clip(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    if min is not None and x < min:
+        x = min
+    if max is not None and x > max:
+        x = max
+    return x
+
+
+def _astype(x: Any, dtype: object, /, *, copy: bool = True) -> float:
+    return float(x)
+
+
+def _full_like(x: Any, fill_value: Any, /, **kwargs: Any) -> float:
+    return float(fill_value)
+
+
+def _floor(x: Any) -> float:
+    return float(math.floor(x))
+
+
+def _ceil(x: Any) -> float:
+    return float(math.ceil(x))
+
+
+class _ScalarNamespace:
+    """The subset of the array API that schedule formulas use, on Python scalars.
+
+    Formulas receive this object as ``xp`` when the step is a Python ``int`` or
+    ``float``.  Every function takes and returns Python numbers; there is no
+    broadcasting and ``where`` is an ordinary conditional.  The step never is NaN
+    here (the scalar route answers a NaN step itself), so ``maximum`` and
+    ``minimum`` are the built-ins.  The functions are instance attributes, the
+    fastest lookup Python has after locals.
+    """
+
+    __name__ = "arraylr.scalar"
+
+    def __init__(self) -> None:
+        functions: dict[str, Any] = {
+            "pi": math.pi,
+            "e": math.e,
+            "inf": math.inf,
+            "nan": math.nan,
+            "float32": "float32",
+            "float64": "float64",
+            "cos": math.cos,
+            "sin": math.sin,
+            "tan": math.tan,
+            "exp": math.exp,
+            "expm1": math.expm1,
+            "log": math.log,
+            "log1p": math.log1p,
+            "log2": math.log2,
+            "log10": math.log10,
+            "sqrt": math.sqrt,
+            "tanh": math.tanh,
+            "abs": abs,
+            "pow": operator.pow,
+            "floor_divide": operator.floordiv,
+            "remainder": operator.mod,
+            "maximum": max,
+            "minimum": min,
+            "isnan": math.isnan,
+            "where": _where,
+            "clip": _clip,
+            "floor": _floor,
+            "ceil": _ceil,
+            "astype": _astype,
+            "full_like": _full_like,
+        }
+        self.__dict__.update(functions)
+
+    def __repr__(self) -> str:
+        return "<arraylr scalar namespace>"
+
+
+SCALAR: Namespace = _ScalarNamespace()
+"""The namespace handed to schedule formulas for Python-scalar steps."""
+
+
+_NAMESPACES: dict[type, Namespace] = {}
+
+
+def namespace_of(step: Array) -> Namespace:
+    """Return the array-API namespace of ``step`` (cached per array type)."""
+    tp = type(step)
+    xp = _NAMESPACES.get(tp)
+    if xp is None:
+        try:
+            xp = array_api_compat.array_namespace(step)
+        except TypeError:
+            raise TypeError(
+                "step must be a Python int or float, a list/tuple of them, or an "
+                "array supported by array-api-compat (NumPy, PyTorch, JAX, CuPy, "
+                f"Dask, array-api-strict, ...); got step of type {tp.__name__}"
+            ) from None
+        if len(_NAMESPACES) < 256:
+            _NAMESPACES[tp] = xp
+    return xp
+
+
+def _is_jax(xp: Namespace) -> bool:
+    return bool(getattr(xp, "__name__", "").startswith("jax"))
+
+
+_WIDE: dict[tuple[int, Any], tuple[object, object]] = {}
+
+
+def _widest_float_and_int(xp: Namespace, step: Array) -> tuple[object, object]:
+    """The float and integer dtypes used for integer steps in namespace ``xp``.
+
+    float64/int64 where the namespace has them enabled on the step's device, else
+    the namespace's default real floating and integral dtypes (for example JAX
+    without ``jax_enable_x64``, or a PyTorch device without float64).
+    """
+    device = xp_device(step)
+    key = (id(xp), device)
+    jax = _is_jax(xp)  # x64 can be switched at run time: never cached
+    if not jax:
+        try:
+            cached = _WIDE.get(key)
+        except TypeError:  # unhashable device object
+            cached, key = None, (id(xp), None)
+        if cached is not None:
+            return cached
+    info_fn = getattr(xp, "__array_namespace_info__", None)
+    if info_fn is None:  # namespaces older than the 2023.12 standard
+        result = (xp.float64, xp.int64)
+    else:
+        info = info_fn()
+        try:
+            floats = info.dtypes(kind="real floating", device=device)
+            ints = info.dtypes(kind="signed integer", device=device)
+            defaults = info.default_dtypes(device=device)
+        except (TypeError, ValueError):  # info functions that take no device
+            floats = info.dtypes(kind="real floating")
+            ints = info.dtypes(kind="signed integer")
+            defaults = info.default_dtypes()
+        result = (
+            floats.get("float64", defaults["real floating"]),
+            ints.get("int64", defaults["integral"]),
+        )
+    if not jax and len(_WIDE) < 256:
+        _WIDE[key] = result
+    return result
+
+
+def xp_device(x: Array) -> Any:
+    """The device of ``x`` (``array_api_compat.device``)."""
+    return array_api_compat.device(x)
+
+
+def _check_dtype(xp: Namespace, dtype: object) -> None:
+    try:
+        ok = xp.isdtype(dtype, "real floating")
+    except Exception:  # noqa: BLE001 - any failure means "not a dtype of xp"
+        ok = False
+    if not ok:
+        raise TypeError(
+            f"dtype must be a real floating dtype of {xp.__name__}, got dtype={dtype!r}"
+        )
+
+
+def _is_half(xp: Namespace, dtype: object) -> bool:
+    return bool(xp.finfo(dtype).bits < 32)
+
+
+def _as_array(step: Any) -> Array:
+    """Convert a step that is not an array into one (NumPy), or raise TypeError."""
+    if isinstance(step, (list, tuple, int, float)):
+        try:
+            arr = np.asarray(step)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(
+                f"step could not be converted to an array ({exc}), got "
+                f"step={reprlib.repr(step)}"
+            ) from None
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"step must hold real numbers, got step={reprlib.repr(step)} "
+                f"(an array of dtype {arr.dtype})"
+            )
+        return arr
+    return step
+
+
+def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
+    """Evaluate ``schedule`` at an array of steps, following SPEC section 6.
+
+    The result has the namespace, device and shape of ``step``.  Its dtype is the
+    step's for a real floating step, else float64 where the namespace has it
+    (otherwise its default real floating dtype), unless ``dtype`` is given.
+    Half-precision results are computed in float32.
+    """
+    step = _as_array(step)
+    xp = namespace_of(step)
+    in_dtype = step.dtype
+    is_float = xp.isdtype(in_dtype, "real floating")
+    if not is_float and not xp.isdtype(in_dtype, ("integral", "bool")):
+        raise TypeError(
+            f"step must have an integer, bool or real floating dtype, got {in_dtype}"
+        )
+    wide_float, wide_int = _widest_float_and_int(xp, step)
+    if dtype is None:
+        out_dtype = in_dtype if is_float else wide_float
+    else:
+        _check_dtype(xp, dtype)
+        out_dtype = dtype
+    compute = xp.float32 if _is_half(xp, out_dtype) else out_dtype
+
+    warmup = schedule.warmup_steps
+    if is_float or xp.isdtype(in_dtype, "bool"):
+        t = xp.astype(step, compute, copy=False)
+        t = xp.maximum(t, 0.0)
+        if warmup == 0:
+            result = schedule._decay_value(t, xp)
+        else:
+            decay = schedule._decay_value(xp.maximum(t - warmup, 0.0), xp)
+            result = xp.where(t < warmup, schedule._warmup_value(t), decay)
+        if is_float and not schedule._propagates_nan:
+            result = xp.where(xp.isnan(t), t, result)
+    else:
+        t_int = xp.astype(step, wide_int, copy=False)
+        if xp.isdtype(in_dtype, "signed integer"):
+            t_int = xp.maximum(t_int, 0)
+        if warmup == 0:
+            result = schedule._decay_value_integer(t_int, xp, compute)
+        else:
+            decay = schedule._decay_value_integer(
+                xp.maximum(t_int - warmup, 0), xp, compute
+            )
+            warm = schedule._warmup_value(xp.astype(t_int, compute))
+            result = xp.where(t_int < warmup, warm, decay)
+    if result.dtype != out_dtype:
+        result = xp.astype(result, out_dtype)
+    if isinstance(step, np.ndarray):
+        if not isinstance(result, np.ndarray):
+            result = np.asarray(result)  # NumPy turns 0-d results into scalars
+    elif isinstance(step, np.generic) and isinstance(result, np.ndarray):
+        result = result[()]  # a NumPy scalar in, a NumPy scalar out, as ufuncs do
+    return result

@@ -1,0 +1,137 @@
+r"""Exponential decay: ``type="exp"``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from typing import Any
+
+from ._backend import Array, Namespace
+from ._validation import check_bool, check_float, check_int
+from .base import BaseLR
+
+__all__ = ["LearningRateExp"]
+
+
+@BaseLR.register("exp")
+class LearningRateExp(BaseLR):
+    r"""Exponential decay, stepped (a staircase) or smooth, with optional warmup.
+
+    After warmup, at decay-phase step :math:`d = t - W`,
+
+    .. math::
+
+        \eta(d) = \max\left(\eta_0\, r^{e},\ \eta_{min}\right), \qquad
+        e = \begin{cases}
+            \lfloor d / s \rfloor & \text{stepped (default)} \\
+            d / s & \text{smooth}
+        \end{cases}
+
+    with :math:`s` = ``decay_steps``, :math:`\eta_{min}` = ``stop_lr`` and, unless
+    ``decay_rate`` is given,
+
+    .. math::
+
+        r = \exp\left(\frac{\ln(\max(\eta_{end}, 10^{-10}) / \eta_0)}{T / s}\right),
+
+    so that the learning rate reaches ``stop_lr`` at the end of the
+    :math:`T = \mathrm{num\_steps} - W` decay steps (:math:`r = 1` when
+    :math:`T = 0`).  The floor is an exact integer division of the step, so the
+    staircase never moves by a step in float32.
+
+    Parameters
+    ----------
+    start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
+warmup_start_factor
+        See :class:`~arraylr.BaseLR`.
+    decay_steps : int, optional
+        :math:`s`, the staircase period (default 5000, > 0). When ``decay_rate``
+        is not given and ``decay_steps >= T`` it is replaced by 100 if
+        ``T // 10 > 100``, else by ``T // 100 + 1``; the attribute
+        ``decay_steps`` holds the value used.
+    decay_rate : float, optional
+        :math:`r` in (0, 1]. Computed from ``start_lr``/``stop_lr`` when omitted.
+    smooth : bool, optional
+        Decay continuously instead of every ``decay_steps`` steps.
+
+    Attributes
+    ----------
+    decay_steps : int
+        The period actually used (after the adjustment above).
+    decay_rate : float
+        :math:`r`, given or computed (in float64).
+    min_lr : float
+        The floor :math:`\eta_{min}` (= ``stop_lr``).
+
+    Examples
+    --------
+    >>> from arraylr import LearningRateExp
+    >>> lr = LearningRateExp(start_lr=1e-3, stop_lr=1e-5, num_steps=10000,
+    ...                      decay_steps=1000)
+    >>> round(lr.decay_rate, 6), lr(0), round(lr(10000), 12)
+    (0.630957, 0.001, 1e-05)
+    """
+
+    _propagates_nan = True
+    _derived = ("decay_steps", "decay_rate", "min_lr", "smooth")
+
+    decay_steps: int
+    decay_rate: float
+    min_lr: float
+    smooth: bool
+
+    def __init__(
+        self,
+        start_lr: float,
+        num_steps: int,
+        stop_lr: float | None = None,
+        stop_lr_ratio: float | None = None,
+        decay_steps: int = 5000,
+        decay_rate: float | None = None,
+        warmup_steps: int = 0,
+        warmup_ratio: float | None = None,
+        warmup_start_factor: float = 0.0,
+        smooth: bool = False,
+    ) -> None:
+        super().__init__(
+            start_lr,
+            num_steps,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+            warmup_steps=warmup_steps,
+            warmup_ratio=warmup_ratio,
+            warmup_start_factor=warmup_start_factor,
+        )
+        decay_steps = check_int("decay_steps", decay_steps, minimum=1)
+        self.smooth = check_bool("smooth", smooth)
+        total = self.decay_num_steps
+        if decay_rate is None and decay_steps >= total:
+            decay_steps = 100 if total // 10 > 100 else total // 100 + 1
+        self.decay_steps = decay_steps
+        self.min_lr = self.stop_lr
+        if decay_rate is not None:
+            rate = check_float("decay_rate", decay_rate, positive=True, at_most=1.0)
+        elif total == 0:
+            rate = 1.0
+        else:
+            # NumPy's float64 exp/log, not math's: with r close to 1, r**e amplifies
+            # a one-ulp difference in r by e, and the reference uses NumPy's.
+            floor = max(self.stop_lr, 1e-10)
+            ratio = np.float64(floor / self.start_lr)
+            rate = float(np.exp(np.log(ratio) / (total / decay_steps)))
+        self.decay_rate = rate
+        self._log_rate = math.log(rate)
+
+    def _from_exponent(self, exponent: Any, xp: Namespace) -> Any:
+        return xp.maximum(self.start_lr * xp.exp(exponent * self._log_rate), self.min_lr)
+
+    def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        if self.smooth:
+            return self._from_exponent(step / self.decay_steps, xp)
+        return self._from_exponent(step // self.decay_steps, xp)
+
+    def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
+        if self.smooth:
+            return self._decay_value(xp.astype(step, dtype), xp)
+        return self._from_exponent(xp.astype(step // self.decay_steps, dtype), xp)

@@ -1,0 +1,123 @@
+r"""Warmup, stable, decay: ``type="wsd"``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._backend import Namespace
+from ._validation import check_choice, check_float
+from .base import BaseLR
+
+__all__ = ["LearningRateWSD"]
+
+DECAY_TYPES = ("inverse_linear", "cosine", "linear")
+
+
+@BaseLR.register("wsd")
+class LearningRateWSD(BaseLR):
+    r"""Warmup, a stable phase at ``start_lr``, then a decay phase to ``stop_lr``.
+
+    With :math:`T = \mathrm{num\_steps} - W`, the decay phase lasts
+    :math:`D = \max(1, \min(\lfloor \rho\, \mathrm{num\_steps} \rfloor, T))` steps
+    (:math:`\rho` = ``decay_phase_ratio``) after :math:`S = T - D` stable steps.
+    At decay-phase step :math:`d`, with
+    :math:`\tau = \mathrm{clip}((d - S) / D, 0, 1)`,
+
+    .. math::
+
+        \eta(d) = \begin{cases}
+            \eta_0 & d < S \\
+            g(\tau) & S \le d < T \\
+            \eta_{end} & d \ge T
+        \end{cases}
+
+    where :math:`g` is ``decay_type``:
+
+    * ``inverse_linear``: :math:`1 / (\tau / \eta_{end} + (1 - \tau) / \eta_0)`
+    * ``cosine``: :math:`\eta_{end} + (\eta_0 - \eta_{end})\,\tfrac{1}{2}
+      (1 + \cos \pi\tau)`
+    * ``linear``: :math:`\eta_0 + (\eta_{end} - \eta_0)\,\tau`
+
+    Parameters
+    ----------
+    start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
+warmup_start_factor
+        See :class:`~arraylr.BaseLR`. Here ``stop_lr`` must be > 0.
+    decay_phase_ratio : float, optional
+        :math:`\rho` in (0, 1] (default 0.1).
+    decay_type : {"inverse_linear", "cosine", "linear"}, optional
+        The decay rule (default ``"inverse_linear"``).
+
+    Attributes
+    ----------
+    decay_phase_steps : int
+        :math:`D`.
+    stable_steps : int
+        :math:`S`.
+
+    Examples
+    --------
+    >>> from arraylr import LearningRateWSD
+    >>> lr = LearningRateWSD(start_lr=1.0, stop_lr=0.5, num_steps=100,
+    ...                      decay_phase_ratio=0.5, decay_type="linear")
+    >>> lr(10), lr(75), lr(100)
+    (1.0, 0.75, 0.5)
+    """
+
+    _propagates_nan = True
+    _derived = ("decay_phase_ratio", "decay_type", "decay_phase_steps", "stable_steps")
+
+    decay_phase_ratio: float
+    decay_type: str
+    decay_phase_steps: int
+    stable_steps: int
+
+    def __init__(
+        self,
+        start_lr: float,
+        num_steps: int,
+        stop_lr: float | None = None,
+        stop_lr_ratio: float | None = None,
+        warmup_steps: int = 0,
+        warmup_ratio: float | None = None,
+        warmup_start_factor: float = 0.0,
+        decay_phase_ratio: float = 0.1,
+        decay_type: str = "inverse_linear",
+    ) -> None:
+        super().__init__(
+            start_lr,
+            num_steps,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+            warmup_steps=warmup_steps,
+            warmup_ratio=warmup_ratio,
+            warmup_start_factor=warmup_start_factor,
+        )
+        if not self.stop_lr > 0:
+            given = (
+                f"stop_lr={stop_lr!r}"
+                if stop_lr is not None
+                else f"stop_lr_ratio={stop_lr_ratio!r}"
+            )
+            raise ValueError(f"wsd needs stop_lr > 0, got {given}")
+        ratio = check_float("decay_phase_ratio", decay_phase_ratio, positive=True)
+        if ratio > 1:
+            raise ValueError(
+                f"decay_phase_ratio must be in (0, 1], got decay_phase_ratio={ratio!r}"
+            )
+        self.decay_phase_ratio = ratio
+        self.decay_type = check_choice("decay_type", decay_type, DECAY_TYPES)
+        self.decay_phase_steps = max(1, min(int(ratio * num_steps), self.decay_num_steps))
+        self.stable_steps = self.decay_num_steps - self.decay_phase_steps
+
+    def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        lr0, lr_end = self.start_lr, self.stop_lr
+        tau = xp.clip((step - self.stable_steps) / self.decay_phase_steps, 0.0, 1.0)
+        if self.decay_type == "inverse_linear":
+            lr = 1.0 / (tau / lr_end + (1 - tau) / lr0)
+        elif self.decay_type == "cosine":
+            lr = lr_end + (lr0 - lr_end) * 0.5 * (1 + xp.cos(xp.pi * tau))
+        else:
+            lr = lr0 + (lr_end - lr0) * tau
+        lr = xp.where(step < self.stable_steps, lr0, lr)
+        return xp.where(step >= self.decay_num_steps, lr_end, lr)

@@ -1,0 +1,56 @@
+"""Backend fixtures, in the manner of array-api-extra's ``xp``/``library``.
+
+``xp`` is parametrised over :class:`Backend`; a backend whose library is not
+installed is skipped locally (CI installs them all, and sets
+``ARRAYLR_REQUIRE_ALL_BACKENDS=1`` so that a missing one fails instead).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import os
+from types import ModuleType
+
+import array_api_compat
+import pytest
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+
+class Backend(enum.Enum):
+    """An array library the tests run on: ``(pytest id, module to import)``."""
+
+    NUMPY = "numpy", "numpy"
+    ARRAY_API_STRICT = "array_api_strict", "array_api_strict"
+    TORCH = "torch", "torch"
+    JAX = "jax", "jax.numpy"
+
+    def __str__(self) -> str:
+        return self.value[0]
+
+    @property
+    def modname(self) -> str:
+        return self.value[1]
+
+    def load(self) -> ModuleType:
+        try:
+            return importlib.import_module(self.modname)
+        except ImportError:
+            if os.environ.get("ARRAYLR_REQUIRE_ALL_BACKENDS"):
+                raise
+            pytest.skip(f"{self.modname} is not installed")
+
+
+@pytest.fixture(params=list(Backend), ids=str)
+def library(request: pytest.FixtureRequest) -> Backend:
+    """The backend under test."""
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def xp(library: Backend) -> ModuleType:
+    """The array-API namespace of the backend under test (through array-api-compat
+    for the libraries that need it, as array-api-extra's ``xp`` fixture does)."""
+    module = library.load()
+    return array_api_compat.array_namespace(module.empty(0))  # type: ignore[no-any-return]
