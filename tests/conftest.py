@@ -10,10 +10,12 @@ from __future__ import annotations
 import enum
 import importlib
 import os
+from collections.abc import Iterator
 from types import ModuleType
 
 import array_api_compat
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
@@ -25,6 +27,7 @@ class Backend(enum.Enum):
     ARRAY_API_STRICT = "array_api_strict", "array_api_strict"
     TORCH = "torch", "torch"
     JAX = "jax", "jax.numpy"
+    JAX_X64 = "jax_x64", "jax.numpy"
 
     def __str__(self) -> str:
         return self.value[0]
@@ -49,8 +52,21 @@ def library(request: pytest.FixtureRequest) -> Backend:
 
 
 @pytest.fixture
-def xp(library: Backend) -> ModuleType:
+def xp(library: Backend) -> Iterator[ModuleType]:
     """The array-API namespace of the backend under test (through array-api-compat
-    for the libraries that need it, as array-api-extra's ``xp`` fixture does)."""
+    for the libraries that need it, as array-api-extra's ``xp`` fixture does).
+    ``JAX_X64`` runs the test with ``jax_enable_x64`` switched on."""
     module = library.load()
-    return array_api_compat.array_namespace(module.empty(0))  # type: ignore[no-any-return]
+    namespace = array_api_compat.array_namespace(module.empty(0))
+    if library is Backend.JAX_X64:
+        import jax
+
+        with jax.enable_x64(True):
+            yield namespace
+    else:
+        yield namespace
+
+
+settings.register_profile("default", deadline=None)
+settings.register_profile("thorough", deadline=None, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -17,7 +17,9 @@ def approx(x: float) -> object:
 
 class TestExp:
     def test_stepped_staircase(self) -> None:
-        lr = LearningRateExp(start_lr=1e-3, stop_lr=1e-5, num_steps=10000, decay_steps=1000)
+        lr = LearningRateExp(
+            start_lr=1e-3, stop_lr=1e-5, num_steps=10000, decay_steps=1000
+        )
         rate = 0.01 ** (1 / 10)
         assert lr.decay_rate == approx(rate)
         assert lr(0) == 1e-3
@@ -126,7 +128,9 @@ class TestCosine:
 
 class TestWarmup:
     def test_by_steps(self) -> None:
-        lr = LearningRateCosine(start_lr=1.0, stop_lr=0.0, num_steps=110, warmup_steps=10)
+        lr = LearningRateCosine(
+            start_lr=1.0, stop_lr=0.0, num_steps=110, warmup_steps=10
+        )
         assert lr.decay_num_steps == 100
         assert lr.warmup_start_lr == 0.0
         assert lr(0) == 0.0
@@ -138,8 +142,12 @@ class TestWarmup:
 
     def test_start_factor(self) -> None:
         lr = LearningRateExp(
-            start_lr=2.0, stop_lr=0.2, num_steps=100, warmup_steps=10,
-            warmup_start_factor=0.1, decay_steps=10,
+            start_lr=2.0,
+            stop_lr=0.2,
+            num_steps=100,
+            warmup_steps=10,
+            warmup_start_factor=0.1,
+            decay_steps=10,
         )
         assert lr.warmup_start_lr == approx(0.2)
         assert lr(0) == approx(0.2)
@@ -147,7 +155,9 @@ class TestWarmup:
         assert lr(10) == 2.0
 
     def test_fractional_steps(self) -> None:
-        lr = LearningRateCosine(start_lr=1.0, stop_lr=0.0, num_steps=20, warmup_steps=10)
+        lr = LearningRateCosine(
+            start_lr=1.0, stop_lr=0.0, num_steps=20, warmup_steps=10
+        )
         assert lr(2.5) == approx(0.25)
         assert lr(15.0) == approx(0.5)
         assert lr(12.5) == approx(0.5 * (1 + math.cos(math.pi / 4)))
@@ -170,7 +180,11 @@ class TestWarmup:
     @pytest.mark.parametrize("name", ["exp", "cosine", "wsd"])
     def test_negative_steps_are_step_zero(self, name: str) -> None:
         lr = BaseLR(
-            type=name, start_lr=1.0, stop_lr=0.1, num_steps=100, warmup_steps=10,
+            type=name,
+            start_lr=1.0,
+            stop_lr=0.1,
+            num_steps=100,
+            warmup_steps=10,
             warmup_start_factor=0.5,
         )
         assert lr(-1) == lr(0) == 0.5
@@ -186,8 +200,11 @@ class TestWarmup:
 class TestWSD:
     def make(self, decay_type: str, **kw: object) -> LearningRateWSD:
         params: dict[str, object] = {
-            "start_lr": 1.0, "stop_lr": 0.5, "num_steps": 100,
-            "decay_phase_ratio": 0.5, "decay_type": decay_type,
+            "start_lr": 1.0,
+            "stop_lr": 0.5,
+            "num_steps": 100,
+            "decay_phase_ratio": 0.5,
+            "decay_type": decay_type,
         }
         params.update(kw)
         return LearningRateWSD(**params)  # type: ignore[arg-type]

@@ -76,7 +76,12 @@ def test_common_parameters(
         ("exp", {"smooth": 1}, TypeError, "smooth=1"),
         ("exp", {"smooth": "yes"}, TypeError, "smooth='yes'"),
         ("wsd", {"stop_lr": 0.0}, ValueError, "stop_lr=0.0"),
-        ("wsd", {"stop_lr": _DROP, "stop_lr_ratio": 0.0}, ValueError, "stop_lr_ratio=0.0"),
+        (
+            "wsd",
+            {"stop_lr": _DROP, "stop_lr_ratio": 0.0},
+            ValueError,
+            "stop_lr_ratio=0.0",
+        ),
         ("wsd", {"decay_phase_ratio": 0.0}, ValueError, "decay_phase_ratio=0.0"),
         ("wsd", {"decay_phase_ratio": 1.5}, ValueError, "decay_phase_ratio=1.5"),
         ("wsd", {"decay_phase_ratio": "x"}, TypeError, "decay_phase_ratio='x'"),
@@ -120,7 +125,9 @@ def test_abstract_base_needs_type() -> None:
 
 
 def test_missing_and_extra_positional() -> None:
-    with pytest.raises(TypeError, match="LearningRateCosine: missing a required argument: 'num_steps'"):
+    with pytest.raises(
+        TypeError, match="LearningRateCosine: missing a required argument: 'num_steps'"
+    ):
         BaseLR(type="cosine", start_lr=1.0, stop_lr=0.0)
     with pytest.raises(TypeError, match="LearningRateCosine: too many positional"):
         BaseLR(1.0, 10, 0.0, None, 0, None, 0.0, 99, type="cosine")
@@ -135,7 +142,12 @@ def test_type_must_match_the_class() -> None:
 
 @pytest.mark.parametrize(
     ("step", "match"),
-    [("10", "type str"), (None, "type NoneType"), ([1, "a"], r"step=\[1, 'a'\]"), (1 + 2j, "complex")],
+    [
+        ("10", "type str"),
+        (None, "type NoneType"),
+        ([1, "a"], r"step=\[1, 'a'\]"),
+        (1 + 2j, "complex"),
+    ],
 )
 def test_bad_steps(step: object, match: str) -> None:
     lr = build("cosine")

@@ -10,8 +10,8 @@ to an array of that library, on that device.
 ...             warmup_steps=100)
 >>> lr(100)
 0.001
->>> lr(np.arange(0, 1001, 250)).round(7)
-array([0.       , 0.0008588, 0.0003762, 0.0000299, 0.00001  ])
+>>> np.round(lr(np.arange(0, 1001, 250)), 6).tolist()
+[0.0, 0.000934, 0.000591, 0.000187, 1e-05]
 """
 
 from .base import BaseLR

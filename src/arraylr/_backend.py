@@ -36,7 +36,7 @@ def _where(condition: object, x1: Any, x2: Any) -> Any:
     return x1 if condition else x2
 
 
-def _clip(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+def _clip(x: Any, min: Any = None, max: Any = None) -> Any:
     if min is not None and x < min:
         x = min
     if max is not None and x > max:
@@ -191,7 +191,7 @@ def xp_device(x: Array) -> Any:
 def _check_dtype(xp: Namespace, dtype: object) -> None:
     try:
         ok = xp.isdtype(dtype, "real floating")
-    except Exception:  # noqa: BLE001 - any failure means "not a dtype of xp"
+    except Exception:
         ok = False
     if not ok:
         raise TypeError(

@@ -52,7 +52,7 @@ def check_float(
 
 
 def check_bool(name: str, value: Any) -> bool:
-    """A real ``bool`` (``0``/``1`` or ``"true"`` are refused: configs must be exact)."""
+    """A real ``bool``; ``0``/``1`` or ``"true"`` are refused (configs are exact)."""
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be true or false, {_got(name, value)}")
     return value

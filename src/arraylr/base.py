@@ -102,7 +102,7 @@ class _ScheduleMeta(ABCMeta):
         except TypeError as exc:
             raise TypeError(f"{target.__name__}: {exc}") from None
         bound.apply_defaults()
-        obj = super(_ScheduleMeta, target).__call__(*bound.args, **bound.kwargs)
+        obj = type.__call__(target, *bound.args, **bound.kwargs)
         recorded: dict[str, Any] = {}
         for name, val in bound.arguments.items():
             kind = signature.parameters[name].kind
@@ -231,7 +231,9 @@ class BaseLR(metaclass=_ScheduleMeta):
             raise ValueError(
                 f"warmup_steps must be 0 when num_steps is 0, got {source}"
             )
-        factor = check_float("warmup_start_factor", warmup_start_factor, nonnegative=True)
+        factor = check_float(
+            "warmup_start_factor", warmup_start_factor, nonnegative=True
+        )
 
         self.start_lr = start_lr
         self.stop_lr = stop
@@ -290,7 +292,7 @@ class BaseLR(metaclass=_ScheduleMeta):
         """
         tp = type(step)
         if (tp is int or tp is float) and dtype is None:
-            if step != step:  # noqa: PLR0124 - NaN step
+            if step != step:
                 return math.nan
             if step < 0:
                 step = 0
@@ -298,9 +300,12 @@ class BaseLR(metaclass=_ScheduleMeta):
             if step < warmup:
                 return float(self._warmup_value(step))
             return float(self._decay_value(step - warmup, SCALAR))
-        if isinstance(step, (int, float)) and not isinstance(step, np.generic):
-            if dtype is None:  # bool and other int/float subclasses
-                return self.value(float(step) if isinstance(step, float) else int(step))
+        if (
+            dtype is None
+            and isinstance(step, (int, float))
+            and not isinstance(step, np.generic)
+        ):  # bool and other int/float subclasses
+            return self.value(float(step) if isinstance(step, float) else int(step))
         return evaluate(self, step, dtype)
 
     __call__ = value
@@ -385,9 +390,9 @@ class BaseLR(metaclass=_ScheduleMeta):
                 continue
             params = klass._init_signature().parameters.values()
             for p in params:
-                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
-                    if p.name not in names:
-                        names.append(p.name)
+                named = p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                if named and p.name not in names:
+                    names.append(p.name)
             if not any(p.kind is p.VAR_KEYWORD for p in params):
                 break
         return names
@@ -430,7 +435,7 @@ class BaseLR(metaclass=_ScheduleMeta):
         if type(other) is not type(self):
             return NotImplemented
         assert isinstance(other, BaseLR)
-        return _frozen(_plain(self._params)) == _frozen(_plain(other._params))
+        return bool(_frozen(_plain(self._params)) == _frozen(_plain(other._params)))
 
     def __hash__(self) -> int:
         return hash((type(self), _frozen(_plain(self._params))))

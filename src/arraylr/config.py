@@ -64,12 +64,14 @@ warmup_steps=0, warmup_start_factor=0.0, smooth=False)
     """
     if not isinstance(params, Mapping):
         raise TypeError(
-            f"params must be a mapping (a dict), got params of type {type(params).__name__}"
+            "params must be a mapping (a dict), got params of type "
+            f"{type(params).__name__}"
         )
     config = dict(params)
     config.setdefault("type", "exp")
     config["num_steps"] = num_steps
-    schedule: BaseLR = BaseLR(**config)
+    # BaseLR(type=...) dispatches to a concrete, registered subclass
+    schedule: BaseLR = BaseLR(**config)  # type: ignore[abstract]
     return schedule
 
 
@@ -98,7 +100,8 @@ def _parse(text: str, where: str, suffix: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(
-            f"{where}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            f"{where}: malformed JSON at line {exc.lineno} column {exc.colno}: "
+            f"{exc.msg}"
         ) from None
 
 
@@ -159,7 +162,7 @@ def _schedule_section(
     if "start_lr" not in params:
         key = "learning_rate.start_lr" if "learning_rate" in config else "start_lr"
         raise ValueError(f"{where}: missing key {key!r}")
-    return params, num_steps  # type: ignore[return-value]
+    return params, num_steps
 
 
 def load_config(source: Any, num_steps: int | None = None) -> BaseLR:

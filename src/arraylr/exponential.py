@@ -3,9 +3,9 @@ r"""Exponential decay: ``type="exp"``."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
-from typing import Any
 
 from ._backend import Array, Namespace
 from ._validation import check_bool, check_float, check_int
@@ -124,7 +124,9 @@ warmup_start_factor
         self._log_rate = math.log(rate)
 
     def _from_exponent(self, exponent: Any, xp: Namespace) -> Any:
-        return xp.maximum(self.start_lr * xp.exp(exponent * self._log_rate), self.min_lr)
+        return xp.maximum(
+            self.start_lr * xp.exp(exponent * self._log_rate), self.min_lr
+        )
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         if self.smooth:

@@ -107,7 +107,9 @@ warmup_start_factor
             )
         self.decay_phase_ratio = ratio
         self.decay_type = check_choice("decay_type", decay_type, DECAY_TYPES)
-        self.decay_phase_steps = max(1, min(int(ratio * num_steps), self.decay_num_steps))
+        self.decay_phase_steps = max(
+            1, min(int(ratio * num_steps), self.decay_num_steps)
+        )
         self.stable_steps = self.decay_num_steps - self.decay_phase_steps
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
