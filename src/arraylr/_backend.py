@@ -123,6 +123,10 @@ def namespace_of(step: Array) -> Namespace:
     """Return the array-API namespace of ``step`` (cached per array type)."""
     tp = type(step)
     xp = _NAMESPACES.get(tp)
+    if xp is None and tp.__module__.startswith("torch"):
+        # Resolved without array_namespace, whose functools cache torch.compile
+        # warns about, so that a first call inside a compiled region traces cleanly.
+        xp = _torch_namespace()
     if xp is None:
         try:
             xp = array_api_compat.array_namespace(step)
@@ -135,6 +139,49 @@ def namespace_of(step: Array) -> Namespace:
         if len(_NAMESPACES) < 256:
             _NAMESPACES[tp] = xp
     return xp
+
+
+_TORCH: list[Namespace] = []
+
+
+def _torch_namespace() -> Namespace:
+    """array-api-compat's torch namespace, with ``maximum``/``minimum`` that take a
+    Python scalar through ``torch.clamp``.
+
+    array-api-compat turns the scalar into a tensor via ``torch.result_type``,
+    which ``torch.compile(fullgraph=True)`` cannot trace; ``clamp`` gives the same
+    values (NaN included) and compiles.
+    """
+    if not _TORCH:
+        import types
+
+        import array_api_compat.torch as compat_torch
+        import torch
+
+        namespace = types.ModuleType("torch", compat_torch.__doc__)
+        namespace.__dict__.update(
+            {k: v for k, v in vars(compat_torch).items() if not k.startswith("__")}
+        )
+        scalars = (int, float)
+
+        def maximum(x1: Any, x2: Any, /) -> Any:
+            if isinstance(x2, scalars) and isinstance(x1, torch.Tensor):
+                return torch.clamp(x1, min=x2)
+            if isinstance(x1, scalars) and isinstance(x2, torch.Tensor):
+                return torch.clamp(x2, min=x1)
+            return compat_torch.maximum(x1, x2)
+
+        def minimum(x1: Any, x2: Any, /) -> Any:
+            if isinstance(x2, scalars) and isinstance(x1, torch.Tensor):
+                return torch.clamp(x1, max=x2)
+            if isinstance(x1, scalars) and isinstance(x2, torch.Tensor):
+                return torch.clamp(x2, max=x1)
+            return compat_torch.minimum(x1, x2)
+
+        namespace.maximum = maximum  # type: ignore[attr-defined]
+        namespace.minimum = minimum  # type: ignore[attr-defined]
+        _TORCH.append(namespace)
+    return _TORCH[0]
 
 
 def _is_jax(xp: Namespace) -> bool:
@@ -151,41 +198,47 @@ def _widest_float_and_int(xp: Namespace, step: Array) -> tuple[object, object]:
     the namespace's default real floating and integral dtypes (for example JAX
     without ``jax_enable_x64``, or a PyTorch device without float64).
     """
+    if _is_jax(xp):  # x64 can be switched at run time: never cached
+        return _query_dtypes(xp, None)
     device = xp_device(step)
-    key = (id(xp), device)
-    jax = _is_jax(xp)  # x64 can be switched at run time: never cached
-    if not jax:
-        try:
-            cached = _WIDE.get(key)
-        except TypeError:  # unhashable device object
-            cached, key = None, (id(xp), None)
-        if cached is not None:
-            return cached
+    try:
+        key = (id(xp), device)
+        cached = _WIDE.get(key)
+    except TypeError:  # an unhashable device object
+        key, cached = (id(xp), None), None
+    if cached is None:
+        cached = _query_dtypes(xp, device)
+        if len(_WIDE) < 256:
+            _WIDE[key] = cached
+    return cached
+
+
+def _query_dtypes(xp: Namespace, device: Any) -> tuple[object, object]:
     info_fn = getattr(xp, "__array_namespace_info__", None)
     if info_fn is None:  # namespaces older than the 2023.12 standard
-        result = (xp.float64, xp.int64)
-    else:
-        info = info_fn()
-        try:
-            floats = info.dtypes(kind="real floating", device=device)
-            ints = info.dtypes(kind="signed integer", device=device)
-            defaults = info.default_dtypes(device=device)
-        except (TypeError, ValueError):  # info functions that take no device
-            floats = info.dtypes(kind="real floating")
-            ints = info.dtypes(kind="signed integer")
-            defaults = info.default_dtypes()
-        result = (
-            floats.get("float64", defaults["real floating"]),
-            ints.get("int64", defaults["integral"]),
-        )
-    if not jax and len(_WIDE) < 256:
-        _WIDE[key] = result
-    return result
+        return (xp.float64, xp.int64)
+    info = info_fn()
+    kwargs = {} if device is None else {"device": device}
+    try:
+        floats = info.dtypes(kind="real floating", **kwargs)
+        ints = info.dtypes(kind="signed integer", **kwargs)
+        defaults = info.default_dtypes(**kwargs)
+    except (TypeError, ValueError):  # info functions that take no device
+        floats = info.dtypes(kind="real floating")
+        ints = info.dtypes(kind="signed integer")
+        defaults = info.default_dtypes()
+    return (
+        floats.get("float64", defaults["real floating"]),
+        ints.get("int64", defaults["integral"]),
+    )
 
 
 def xp_device(x: Array) -> Any:
-    """The device of ``x`` (``array_api_compat.device``)."""
-    return array_api_compat.device(x)
+    """The device of ``x``: its ``device`` attribute, else array-api-compat's."""
+    device = getattr(x, "device", None)
+    if device is None:
+        device = array_api_compat.device(x)
+    return device
 
 
 def _check_dtype(xp: Namespace, dtype: object) -> None:
