@@ -15,7 +15,7 @@ from types import ModuleType
 
 import array_api_compat
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
@@ -28,6 +28,7 @@ class Backend(enum.Enum):
     TORCH = "torch", "torch"
     JAX = "jax", "jax.numpy"
     JAX_X64 = "jax_x64", "jax.numpy"
+    DASK = "dask", "dask.array"
 
     def __str__(self) -> str:
         return self.value[0]
@@ -67,6 +68,11 @@ def xp(library: Backend) -> Iterator[ModuleType]:
         yield namespace
 
 
-settings.register_profile("default", deadline=None)
-settings.register_profile("thorough", deadline=None, max_examples=2000)
+# The backend fixtures only hand out a module: sharing them across examples is safe.
+_shared = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture],
+}
+settings.register_profile("default", **_shared)  # type: ignore[arg-type]
+settings.register_profile("thorough", max_examples=2000, **_shared)  # type: ignore[arg-type]
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

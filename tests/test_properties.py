@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import configs, steps_for
 
 from arraylr import BaseLR
+from arraylr.testing.strategies import configs, steps
 
+BUILT_IN = st.sampled_from(["exp", "cosine", "wsd"]).flatmap(configs)
 EPS64 = float(np.finfo(np.float64).eps)
 EPS32 = float(np.finfo(np.float32).eps)
 
@@ -23,9 +24,9 @@ def scale(lr: BaseLR) -> float:
 
 @st.composite
 def schedule_and_steps(draw: st.DrawFn, size: int = 40) -> tuple[BaseLR, np.ndarray]:
-    lr = BaseLR(**draw(configs()))
-    steps = draw(st.lists(steps_for(lr.num_steps), min_size=1, max_size=size))
-    return lr, np.asarray(steps, dtype=np.int64)
+    lr = BaseLR(**draw(BUILT_IN))
+    drawn = draw(st.lists(steps(lr, negative=True), min_size=1, max_size=size))
+    return lr, np.asarray(drawn, dtype=np.int64)
 
 
 @given(schedule_and_steps())
@@ -100,7 +101,7 @@ def boundaries(lr: BaseLR) -> list[tuple[float, float]]:
 
 @given(st.data())
 def test_continuous_at_phase_boundaries(data: st.DataObject) -> None:
-    lr = BaseLR(**data.draw(configs()))
+    lr = BaseLR(**data.draw(BUILT_IN))
     delta = 1e-6
     for step, length in boundaries(lr):
         left, at, right = lr(step - delta), lr(step), lr(step + delta)
@@ -119,7 +120,9 @@ def test_continuous_at_phase_boundaries(data: st.DataObject) -> None:
 
 @given(st.data())
 def test_end_values(data: st.DataObject) -> None:
-    config: dict[str, Any] = data.draw(configs(types=("cosine", "wsd")))
+    config: dict[str, Any] = data.draw(
+        st.sampled_from(["cosine", "wsd"]).flatmap(configs)
+    )
     lr = BaseLR(**config)
     end = lr.warmup_steps + lr.decay_num_steps
     if lr.decay_num_steps > 0 or lr.type_name == "wsd":
@@ -137,7 +140,7 @@ def test_end_values(data: st.DataObject) -> None:
 @settings(max_examples=50)
 @given(st.data())
 def test_negative_steps_equal_step_zero(data: st.DataObject) -> None:
-    lr = BaseLR(**data.draw(configs()))
+    lr = BaseLR(**data.draw(BUILT_IN))
     neg = data.draw(st.integers(-(10**9), -1))
     assert lr(neg) == lr(0)
     assert lr(np.asarray([neg]))[0] == lr(np.asarray([0]))[0]

@@ -2,7 +2,7 @@ r"""Warmup, stable, decay: ``type="wsd"``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from ._backend import Namespace
 from ._validation import check_choice, check_float
@@ -10,7 +10,8 @@ from .base import BaseLR
 
 __all__ = ["LearningRateWSD"]
 
-DECAY_TYPES = ("inverse_linear", "cosine", "linear")
+DecayType = Literal["inverse_linear", "cosine", "linear"]
+DECAY_TYPES: tuple[str, ...] = get_args(DecayType)
 
 
 @BaseLR.register("wsd")
@@ -82,7 +83,7 @@ warmup_start_factor
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
         decay_phase_ratio: float = 0.1,
-        decay_type: str = "inverse_linear",
+        decay_type: DecayType = "inverse_linear",
     ) -> None:
         super().__init__(
             start_lr,

@@ -1,0 +1,221 @@
+"""Check that a schedule agrees with itself across every installed array library.
+
+For users who write their own schedules: register it, then ::
+
+    from arraylr.testing import assert_backends_agree
+    assert_backends_agree(my_schedule)
+
+evaluates it on NumPy (float64, the reference), on NumPy float32, through the
+Python-scalar route, and on every other installed backend (array-api-strict,
+PyTorch, JAX, Dask, CuPy where a GPU is present), and raises ``AssertionError``
+naming the backend, dtype, step and both values where a SPEC bound is broken:
+
+* float64 results within ``4 * eps64 * S`` of NumPy's float64 result;
+* Python-scalar results within ``2 * eps64 * S``;
+* float32 results within ``8 * eps32 * S``;
+
+with ``S = max(start_lr, warmup_start_lr)``.  Hypothesis strategies for configs,
+schedules and steps live in :mod:`arraylr.testing.strategies`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..base import BaseLR
+from ._backends import BACKENDS, to_numpy
+
+__all__ = [
+    "Disagreement",
+    "assert_backends_agree",
+    "available_backends",
+    "backend_disagreements",
+    "default_steps",
+]
+
+EPS64 = float(np.finfo(np.float64).eps)
+EPS32 = float(np.finfo(np.float32).eps)
+BOUND_FACTORS = {"float64": 4 * EPS64, "float32": 8 * EPS32, "scalar": 2 * EPS64}
+
+
+def available_backends() -> list[str]:
+    """Names of the array libraries installed and usable here, NumPy first."""
+    return [name for name, backend in BACKENDS.items() if backend.load() is not None]
+
+
+def default_steps(schedule: BaseLR, size: int = 257) -> np.ndarray:
+    """Steps that visit every phase of ``schedule``: its boundaries (and their
+    neighbours), an even grid to 10% past the end, and steps far beyond it."""
+    n, w = schedule.num_steps, schedule.warmup_steps
+    marks = [0, 1, w - 1, w, w + 1, n - 1, n, n + 1, 2 * n + 1, 10 * n + 7]
+    for name in ("stable_steps", "decay_steps", "decay_phase_steps"):
+        extra = getattr(schedule, name, None)
+        if isinstance(extra, int):
+            marks += [w + extra - 1, w + extra, w + extra + 1]
+    grid = np.linspace(0, max(1, int(n * 1.1)), size).astype(np.int64)
+    steps = np.unique(np.concatenate([np.asarray(marks, dtype=np.int64), grid]))
+    return steps[steps >= 0]
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """The largest disagreement of one backend and dtype with NumPy float64."""
+
+    backend: str
+    steps_dtype: str
+    dtype: str
+    step: float
+    value: float
+    reference: float
+    error: float
+    bound: float
+
+    @property
+    def ratio(self) -> float:
+        """``error / bound``: above 1 breaks the SPEC bound."""
+        return self.error / self.bound if self.bound > 0 else math.inf * self.error
+
+    @property
+    def ok(self) -> bool:
+        return self.error <= self.bound
+
+    def __str__(self) -> str:
+        return (
+            f"backend {self.backend!r} ({self.steps_dtype} steps -> {self.dtype}) "
+            f"at step {self.step!r}: "
+            f"{self.value!r} vs NumPy float64 {self.reference!r} "
+            f"(|difference| {self.error:.3g} > bound {self.bound:.3g})"
+        )
+
+
+def _worst(
+    backend: str,
+    steps_dtype: str,
+    dtype: str,
+    steps: np.ndarray,
+    values: np.ndarray,
+    reference: np.ndarray,
+    scale: float,
+) -> Disagreement:
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    reference = reference.reshape(-1)
+    nan_mismatch = np.isnan(values) != np.isnan(reference)
+    error = np.where(nan_mismatch, np.inf, np.abs(values - reference))
+    error = np.where(np.isnan(values) & np.isnan(reference), 0.0, error)
+    i = int(np.argmax(error)) if error.size else 0
+    bound = BOUND_FACTORS[dtype if dtype in BOUND_FACTORS else "float32"] * scale
+    if not error.size:
+        return Disagreement(
+            backend, steps_dtype, dtype, math.nan, math.nan, math.nan, 0.0, bound
+        )
+    step = steps.reshape(-1)[i].item()
+    return Disagreement(
+        backend,
+        steps_dtype,
+        dtype,
+        step,
+        float(values[i]),
+        float(reference[i]),
+        float(error[i]),
+        bound,
+    )
+
+
+def backend_disagreements(
+    schedule: BaseLR,
+    steps: Any = None,
+    backends: Iterable[str] | None = None,
+) -> list[Disagreement]:
+    """The largest disagreement with NumPy float64 of every backend and dtype.
+
+    Parameters
+    ----------
+    schedule : BaseLR
+    steps : array-like of int, optional
+        Non-negative integer steps (default: :func:`default_steps`).
+    backends : iterable of str, optional
+        Backend names (default: :func:`available_backends`). An unknown or
+        missing backend raises ``ValueError``.
+
+    Returns
+    -------
+    list of Disagreement
+        One per (backend, dtype): ``("python", "scalar")``, then integer,
+        float64 and float32 steps for each backend.
+    """
+    names = available_backends() if backends is None else list(backends)
+    for name in names:
+        if name not in BACKENDS:
+            raise ValueError(f"unknown backend {name!r}; known: {', '.join(BACKENDS)}")
+    base = default_steps(schedule) if steps is None else np.asarray(steps)
+    if base.dtype.kind not in "iu":
+        raise TypeError(f"steps must be integers, got steps of dtype {base.dtype}")
+    base = base.astype(np.int64)
+    reference = np.asarray(schedule(base), dtype=np.float64)
+    scale = max(schedule.start_lr, schedule.warmup_start_lr)
+    report = [
+        _worst(
+            "python",
+            "int",
+            "scalar",
+            base,
+            np.array([schedule(int(s)) for s in base.reshape(-1)]),
+            reference,
+            scale,
+        )
+    ]
+    exact32 = np.abs(base) < 2**24  # float32 represents these steps exactly
+    for name in names:
+        backend = BACKENDS[name]
+        module = backend.load()
+        if module is None:
+            raise ValueError(f"backend {name!r} is not installed or not usable here")
+        for array, mask in (
+            (base, None),
+            (base.astype(np.float64), None),
+            (base[exact32].astype(np.float32), exact32),
+        ):
+            converted = backend.convert(module, array)
+            values = to_numpy(schedule(converted))
+            steps_dtype = str(to_numpy(converted).dtype)
+            ref = reference if mask is None else reference[mask]
+            here = base if mask is None else base[mask]
+            report.append(
+                _worst(name, steps_dtype, str(values.dtype), here, values, ref, scale)
+            )
+    return report
+
+
+def assert_backends_agree(
+    schedule: BaseLR,
+    steps: Any = None,
+    backends: Sequence[str] | None = None,
+) -> list[Disagreement]:
+    """Raise ``AssertionError`` unless every backend agrees within the SPEC bounds.
+
+    Parameters are those of :func:`backend_disagreements`. The error names the
+    backend, dtype, step and both values of every broken bound; on success the
+    report is returned.
+
+    Examples
+    --------
+    >>> from arraylr import BaseLR
+    >>> from arraylr.testing import assert_backends_agree
+    >>> lr = BaseLR(type="cosine", start_lr=1e-3, stop_lr=1e-5, num_steps=1000)
+    >>> report = assert_backends_agree(lr, backends=["numpy"])
+    >>> [(d.backend, d.steps_dtype, d.dtype, d.ok)
+    ...  for d in report]  # doctest: +NORMALIZE_WHITESPACE
+    [('python', 'int', 'scalar', True), ('numpy', 'int64', 'float64', True),
+     ('numpy', 'float64', 'float64', True), ('numpy', 'float32', 'float32', True)]
+    """
+    report = backend_disagreements(schedule, steps, backends)
+    broken = [d for d in report if not d.ok]
+    if broken:
+        lines = "\n  ".join(str(d) for d in broken)
+        raise AssertionError(f"{schedule!r} disagrees across backends:\n  {lines}")
+    return report
