@@ -30,8 +30,12 @@ def test_docstring_examples(name: str) -> None:
 def test_readme_python_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every ```python block of README.md runs, in order, in one namespace."""
     monkeypatch.chdir(README.parent)
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    text = README.read_text()
+    blocks = list(re.finditer(r"```python\n(.*?)```", text, flags=re.S))
     assert blocks
     namespace: dict[str, object] = {"__name__": "readme"}
-    for block in blocks:
-        exec(compile(block, str(README), "exec"), namespace)
+    for match in blocks:
+        # pad so line numbers are README's: tracebacks (and hypothesis, which
+        # reads the source of a test) point at the right lines
+        padding = "\n" * text.count("\n", 0, match.start(1))
+        exec(compile(padding + match.group(1), str(README), "exec"), namespace)
