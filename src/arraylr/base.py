@@ -56,12 +56,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _frozen(value: Any) -> Any:
+def _hashable(value: Any) -> Any:
     """A hashable image of a ``to_dict`` value."""
     if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
     if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
+        return tuple(_hashable(v) for v in value)
     return value
 
 
@@ -179,6 +179,7 @@ class BaseLR(metaclass=_ScheduleMeta):
     )
 
     _params: dict[str, Any]
+    _frozen: bool = False
     _signature: ClassVar[inspect.Signature | None] = None
 
     start_lr: float
@@ -292,14 +293,18 @@ class BaseLR(metaclass=_ScheduleMeta):
         """
         tp = type(step)
         if (tp is int or tp is float) and dtype is None:
-            if step != step:
-                return math.nan
-            if step < 0:
-                step = 0
+            # The scalar route: the same formula on Python floats (SCALAR is the
+            # math module's functions), the common case (t >= W) tested first.
             warmup = self.warmup_steps
-            if step < warmup:
-                return float(self._warmup_value(step))
-            return float(self._decay_value(step - warmup, SCALAR))
+            if step >= warmup:
+                return float(self._decay_value(step - warmup, SCALAR))
+            if step != step:  # NaN
+                return math.nan
+            if step <= 0:  # steps below 0 count as step 0
+                if warmup == 0:
+                    return float(self._decay_value(0, SCALAR))
+                step = 0
+            return float(self._warmup_value(step))
         if (
             dtype is None
             and isinstance(step, (int, float))
@@ -435,13 +440,14 @@ class BaseLR(metaclass=_ScheduleMeta):
         if type(other) is not type(self):
             return NotImplemented
         assert isinstance(other, BaseLR)
-        return bool(_frozen(_plain(self._params)) == _frozen(_plain(other._params)))
+        return bool(_hashable(_plain(self._params)) == _hashable(_plain(other._params)))
 
     def __hash__(self) -> int:
-        return hash((type(self), _frozen(_plain(self._params))))
+        return hash((type(self), _hashable(_plain(self._params))))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if self.__dict__.get("_frozen", False):
+        if self._frozen:  # a class default until construction ends; reading
+            # __dict__ here would materialise it and slow every attribute read
             raise AttributeError(
                 f"{type(self).__name__} is immutable: build a new schedule instead "
                 f"of setting {name!r}"
