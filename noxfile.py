@@ -19,7 +19,9 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting-independent checks."""
     session.install("ruff")
-    session.run("ruff", "check", "src", "tests", "examples", "noxfile.py")
+    paths = ["src", "tests", "examples", "benchmarks", "noxfile.py"]
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
 
 
 @nox.session
@@ -28,3 +30,10 @@ def typecheck(session: nox.Session) -> None:
     session.install("mypy", "numpy", "array-api-compat")
     session.install("-e", ".", "--no-deps")
     session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark runner against every installed peer (``-- --quick``: short)."""
+    session.install("-r", "requirements-test.txt", "optax")
+    session.run("python", "benchmarks/run.py", *session.posargs)

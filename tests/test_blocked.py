@@ -40,7 +40,9 @@ def test_blocks_match_single_expression(data: st.DataObject) -> None:
 @pytest.mark.parametrize("name", ["exp", "cosine", "wsd"])
 def test_blocked_route_memory(name: str) -> None:
     n = 2_000_000
-    lr = BaseLR(type=name, start_lr=1e-3, stop_lr=1e-5, num_steps=n, warmup_steps=n // 10)
+    lr = BaseLR(
+        type=name, start_lr=1e-3, stop_lr=1e-5, num_steps=n, warmup_steps=n // 10
+    )
     steps = np.arange(n, dtype=np.int64).reshape(1000, -1)
     tracemalloc.start()
     try:

@@ -1,0 +1,521 @@
+"""Time arraylr against its peers, case by case, in one run on one machine.
+
+    python benchmarks/run.py            # full run (a few minutes)
+    python benchmarks/run.py --quick    # under a minute: smaller arrays, fewer repeats
+
+Cases (each peer runs only where installed; ratios are taken within the run):
+
+* ``scalar``: one Python-int step, ``lr(step)`` per call, as a training loop does:
+  arraylr, a bare Python function holding the same formula, the reference
+  (DeePMD-kit's ``deepmd.dpmodel.utils.learning_rate``), PyTorch's ``LambdaLR``
+  stepping an optimizer, and an optax schedule called with an int;
+* ``numpy``: N int64 steps to float64 on NumPy: arraylr, the reference, and the
+  fastest hand-written NumPy for the formula (in-place ufuncs, masks for the
+  phases); peak extra memory (tracemalloc) in units of the output's size;
+* ``torch``: the same on PyTorch CPU tensors;
+* ``jax``: N int32 steps under ``jax.jit`` (float32): arraylr, the reference's
+  array-API code and optax's schedules.
+
+The printed table gives the median time and ``x arraylr`` (peer time / arraylr
+time: above 1 means arraylr is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+import timeit
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import arraylr
+
+LR0, STOP, WARM_FRAC, DECAY_STEPS = 1e-3, 1e-5, 0.1, 5000
+
+
+def have(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def configs(n: int) -> dict[str, dict[str, Any]]:
+    w = int(n * WARM_FRAC)
+    return {
+        "cosine": {
+            "type": "cosine",
+            "start_lr": LR0,
+            "stop_lr": STOP,
+            "num_steps": n,
+            "warmup_steps": w,
+        },
+        "exp": {
+            "type": "exp",
+            "start_lr": LR0,
+            "stop_lr": STOP,
+            "num_steps": n,
+            "warmup_steps": w,
+            "decay_steps": DECAY_STEPS,
+        },
+        "wsd": {
+            "type": "wsd",
+            "start_lr": LR0,
+            "stop_lr": STOP,
+            "num_steps": n,
+            "warmup_steps": w,
+            "decay_type": "inverse_linear",
+        },
+    }
+
+
+def reference_module() -> Any | None:
+    if not have("deepmd"):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import deepmd.dpmodel.utils.learning_rate as ref
+    return ref
+
+
+@dataclass
+class Row:
+    case: str
+    schedule: str
+    impl: str
+    seconds: float
+    note: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def median_time(
+    fn: Callable[[], Any], repeat: int, sync: Callable[[Any], Any] = lambda r: r
+) -> float:
+    sync(fn())  # warm up (and compile)
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        sync(fn())
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def per_call(fn: Callable[[], Any], number: int, repeat: int) -> float:
+    runs = timeit.repeat(fn, number=number, repeat=repeat)
+    return statistics.median(runs) / number
+
+
+# ----------------------------------------------------------------- bare formulas
+
+
+def bare_functions(n: int) -> dict[str, Callable[[int], float]]:
+    """The schedules as plain Python functions: the floor for a scalar call."""
+    w = int(n * WARM_FRAC)
+    t = n - w
+    f = STOP / LR0
+    h = 0.5 * (1 - f)
+    cos, pi, exp, log = math.cos, math.pi, math.exp, math.log
+    log_rate = log(arraylr.BaseLR(**configs(n)["exp"]).decay_rate)
+    stable = t - max(1, min(int(0.1 * n), t))
+    dphase = t - stable
+
+    def cosine(step: int) -> float:
+        if step < w:
+            return LR0 * step / w
+        d = step - w
+        if d >= t:
+            return LR0 * f
+        return LR0 * (f + h * (1 + cos(pi * (d / t))))
+
+    def exp_(step: int) -> float:
+        if step < w:
+            return LR0 * step / w
+        return max(LR0 * exp(((step - w) // DECAY_STEPS) * log_rate), STOP)
+
+    def wsd(step: int) -> float:
+        if step < w:
+            return LR0 * step / w
+        d = step - w
+        if d < stable:
+            return LR0
+        if d >= t:
+            return STOP
+        tau = (d - stable) / dphase
+        return 1.0 / (tau / STOP + (1 - tau) / LR0)
+
+    return {"cosine": cosine, "exp": exp_, "wsd": wsd}
+
+
+def numpy_baselines(n: int) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    """The fastest straightforward NumPy for each formula: in-place ufuncs on
+    preallocated arrays, masks for the warmup and the end."""
+    w = int(n * WARM_FRAC)
+    t = n - w
+    f = STOP / LR0
+    h = 0.5 * (1 - f)
+    log_rate = math.log(arraylr.BaseLR(**configs(n)["exp"]).decay_rate)
+
+    def warmup(steps: np.ndarray, out: np.ndarray) -> None:
+        mask = steps < w
+        np.copyto(out, steps * (LR0 / w), where=mask)
+
+    def cosine(steps: np.ndarray) -> np.ndarray:
+        out = np.empty(steps.shape)
+        np.subtract(steps, w, out=out)
+        np.maximum(out, 0.0, out=out)
+        np.multiply(out, math.pi / t, out=out)
+        np.cos(out, out=out)
+        np.add(out, 1.0, out=out)
+        np.multiply(out, LR0 * h, out=out)
+        np.add(out, LR0 * f, out=out)
+        np.copyto(out, LR0 * f, where=steps >= w + t)
+        warmup(steps, out)
+        return out
+
+    def exp_(steps: np.ndarray) -> np.ndarray:
+        d = np.subtract(steps, w)
+        np.maximum(d, 0, out=d)
+        np.floor_divide(d, DECAY_STEPS, out=d)
+        out = np.multiply(d, log_rate)
+        del d
+        np.exp(out, out=out)
+        np.multiply(out, LR0, out=out)
+        np.maximum(out, STOP, out=out)
+        warmup(steps, out)
+        return out
+
+    return {"cosine": cosine, "exp": exp_}
+
+
+def torch_baselines(n: int) -> dict[str, Callable[[Any], Any]]:
+    import torch
+
+    w = int(n * WARM_FRAC)
+    t = n - w
+    f = STOP / LR0
+    h = 0.5 * (1 - f)
+    log_rate = math.log(arraylr.BaseLR(**configs(n)["exp"]).decay_rate)
+
+    def cosine(steps: Any) -> Any:
+        out = steps.to(torch.float64)
+        d = (out - w).clamp_(min=0).mul_(math.pi / t).cos_().add_(1)
+        d.mul_(LR0 * h).add_(LR0 * f)
+        d.masked_fill_(steps >= w + t, LR0 * f)
+        return torch.where(steps < w, out.mul_(LR0 / w), d)
+
+    def exp_(steps: Any) -> Any:
+        e = (steps - w).clamp_(min=0).div_(DECAY_STEPS, rounding_mode="floor")
+        out = e.to(torch.float64).mul_(log_rate).exp_().mul_(LR0).clamp_(min=STOP)
+        return torch.where(steps < w, steps.to(torch.float64).mul_(LR0 / w), out)
+
+    return {"cosine": cosine, "exp": exp_}
+
+
+# ------------------------------------------------------------------------ cases
+
+
+def case_scalar(n: int, quick: bool) -> list[Row]:
+    rows = []
+    ref = reference_module()
+    bare = bare_functions(n)
+    number, repeat = (20_000, 3) if quick else (200_000, 7)
+    # a step in the decay ramp of each schedule; for wsd also one in its stable
+    # phase, where a bare function returns early and arraylr still runs its formula
+    points = [("cosine", 0.6), ("exp", 0.6), ("wsd", 0.95), ("wsd", 0.6)]
+    for name, where in points:
+        config = configs(n)[name]
+        step = int(n * where)
+        label = (
+            name if name != "wsd" else f"wsd ({'decay' if where > 0.9 else 'stable'})"
+        )
+        lr = arraylr.BaseLR(**config)
+        assert abs(bare[name](step) - lr(step)) <= 1e-15, name
+        rows.append(
+            Row(
+                "scalar",
+                label,
+                "arraylr lr(step)",
+                per_call(lambda: lr(step), number, repeat),
+            )
+        )
+        rows.append(
+            Row(
+                "scalar",
+                label,
+                "arraylr lr.value(step)",
+                per_call(lambda: lr.value(step), number, repeat),
+            )
+        )
+        rows.append(
+            Row(
+                "scalar",
+                label,
+                "bare Python function",
+                per_call(lambda: bare[name](step), number, repeat),
+            )
+        )
+        if ref is not None:
+            r = ref.BaseLR(**config)
+            rows.append(
+                Row(
+                    "scalar",
+                    label,
+                    "reference (deepmd-kit)",
+                    per_call(lambda: r.value(step), number // 20, repeat),
+                )
+            )
+    if have("torch"):
+        import torch
+
+        lr = arraylr.BaseLR(**configs(n)["cosine"])
+        bare_cos = bare["cosine"]
+        param = torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.SGD([param], lr=LR0)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: bare_cos(s) / LR0)
+        warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
+        rows.append(
+            Row(
+                "scalar",
+                "cosine",
+                "torch LambdaLR.step() (bare lambda)",
+                per_call(sched.step, number // 4, repeat),
+            )
+        )
+    if have("optax"):
+        import optax
+
+        schedule = optax.warmup_cosine_decay_schedule(
+            0.0, LR0, int(n * WARM_FRAC), n, STOP
+        )
+        step = int(n * 0.6)
+        rows.append(
+            Row(
+                "scalar",
+                "cosine",
+                "optax schedule(int)",
+                per_call(lambda: float(schedule(step)), number // 100, repeat),
+            )
+        )
+    return rows
+
+
+def peak_memory(fn: Callable[[], Any], nbytes: int) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / nbytes
+
+
+def case_numpy(n: int, quick: bool) -> list[Row]:
+    rows = []
+    ref = reference_module()
+    steps = np.arange(n, dtype=np.int64)
+    repeat = 3 if quick else 9
+    baselines = numpy_baselines(n)
+    for name in ("cosine", "exp"):
+        config = configs(n)[name]
+        lr = arraylr.BaseLR(**config)
+        expected = lr(steps)
+        got = baselines[name](steps)
+        assert np.max(np.abs(got - expected)) <= 1e-15, name
+        impls: list[tuple[str, Callable[[], Any]]] = [
+            ("arraylr", lambda: lr(steps)),
+            ("hand-written NumPy", lambda: baselines[name](steps)),
+        ]
+        if ref is not None:
+            r = ref.BaseLR(**config)
+            impls.append(("reference (deepmd-kit)", lambda: r.value(steps)))
+        for label, fn in impls:
+            row = Row("numpy", name, label, median_time(fn, repeat))
+            row.extra["peak"] = peak_memory(fn, expected.nbytes)
+            rows.append(row)
+    return rows
+
+
+def case_torch(n: int, quick: bool) -> list[Row]:
+    if not have("torch"):
+        return []
+    import torch
+
+    rows = []
+    ref = reference_module()
+    steps = torch.arange(n, dtype=torch.int64)
+    repeat = 3 if quick else 9
+    baselines = torch_baselines(n)
+    for name in ("cosine", "exp"):
+        config = configs(n)[name]
+        lr = arraylr.BaseLR(**config)
+        expected = lr(steps)
+        assert float((baselines[name](steps) - expected).abs().max()) <= 1e-15, name
+        impls: list[tuple[str, Callable[[], Any]]] = [
+            ("arraylr", lambda: lr(steps)),
+            ("hand-written PyTorch", lambda: baselines[name](steps)),
+        ]
+        if ref is not None:
+            r = ref.BaseLR(**config)
+            impls.append(("reference (deepmd-kit)", lambda: r.value(steps)))
+        for label, fn in impls:
+            rows.append(Row("torch", name, label, median_time(fn, repeat)))
+    return rows
+
+
+def case_jax(n: int, quick: bool) -> list[Row]:
+    if not have("jax"):
+        return []
+    import jax
+    import jax.numpy as jnp
+
+    rows = []
+    ref = reference_module()
+    steps = jnp.arange(n, dtype=jnp.int32)
+    repeat = 5 if quick else 15
+    w = int(n * WARM_FRAC)
+    sync = lambda r: r.block_until_ready()
+    peers: dict[str, list[tuple[str, Callable[..., Any]]]] = {"cosine": [], "exp": []}
+    if have("optax"):
+        import optax
+
+        peers["cosine"].append(
+            (
+                "optax warmup_cosine_decay_schedule",
+                optax.warmup_cosine_decay_schedule(0.0, LR0, w, n, STOP),
+            )
+        )
+        rate = arraylr.BaseLR(**configs(n)["exp"]).decay_rate
+        peers["exp"].append(
+            (
+                "optax join(linear, exponential_decay)",
+                optax.join_schedules(
+                    [
+                        optax.linear_schedule(0.0, LR0, w),
+                        optax.exponential_decay(
+                            LR0, DECAY_STEPS, rate, staircase=True, end_value=STOP
+                        ),
+                    ],
+                    [w],
+                ),
+            )
+        )
+    for name in ("cosine", "exp"):
+        config = configs(n)[name]
+        impls = [("arraylr", arraylr.BaseLR(**config))]
+        if ref is not None:
+            impls.append(
+                ("reference (deepmd-kit) array API", ref.BaseLR(**config).value)
+            )
+        impls += peers[name]
+        for label, fn in impls:
+            jitted = jax.jit(fn)
+            rows.append(
+                Row(
+                    "jax", name, label, median_time(lambda: jitted(steps), repeat, sync)
+                )
+            )
+    return rows
+
+
+# ----------------------------------------------------------------------- report
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = [f"Python {platform.python_version()}", f"NumPy {np.__version__}"]
+    for mod in ("torch", "jax", "optax", "deepmd"):
+        if have(mod):
+            module = importlib.import_module(mod)
+            versions.append(f"{mod} {getattr(module, '__version__', '?')}")
+    return f"{cpu}, {os.cpu_count()} cores; " + ", ".join(versions)
+
+
+def fmt_time(seconds: float) -> str:
+    if seconds < 1e-3:
+        return (
+            f"{seconds * 1e9:,.0f} ns" if seconds < 1e-6 else f"{seconds * 1e6:,.1f} us"
+        )
+    return f"{seconds * 1e3:,.1f} ms"
+
+
+def table(rows: list[Row], n: int) -> str:
+    lines = [
+        f"Machine: {machine()}",
+        f"Array cases: {n:,} steps. "
+        "`x arraylr` = time / arraylr's time in the same run.",
+        "",
+        "| case | schedule | implementation | median | x arraylr | peak extra memory |",
+        "| --- | --- | --- | ---: | ---: | ---: |",
+    ]
+    base: dict[tuple[str, str], float] = {}
+    for row in rows:
+        if row.impl in ("arraylr", "arraylr lr(step)"):
+            base[(row.case, row.schedule)] = row.seconds
+    for row in rows:
+        ref = base.get((row.case, row.schedule))
+        ratio = f"{row.seconds / ref:.2f}" if ref else ""
+        peak = f"{row.extra['peak']:.2f} x output" if "peak" in row.extra else ""
+        lines.append(
+            f"| {row.case} | {row.schedule} | {row.impl} | "
+            f"{fmt_time(row.seconds)} | {ratio} | {peak} |"
+        )
+    return "\n".join(lines)
+
+
+CASES = {
+    "scalar": case_scalar,
+    "numpy": case_numpy,
+    "torch": case_torch,
+    "jax": case_jax,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="arraylr benchmarks")
+    parser.add_argument("--quick", action="store_true", help="under a minute")
+    parser.add_argument("--n", type=int, default=None, help="steps per array case")
+    parser.add_argument(
+        "--cases", nargs="+", choices=sorted(CASES), default=list(CASES)
+    )
+    parser.add_argument("-o", "--output", help="also write the table to this file")
+    args = parser.parse_args(argv)
+    n = args.n or (1_000_000 if args.quick else 10_000_000)
+    rows: list[Row] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # peers' own warnings (the reference under JAX)
+        for name in args.cases:
+            rows += CASES[name](n, args.quick)
+    text = table(rows, n)
+    print(text)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""Smoke test of the benchmark runner (no timing is asserted: only that every case
+runs, checks its peers against arraylr, and prints a table)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+RUNNER = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def run_module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("arraylr_bench_run", RUNNER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_runner_prints_a_table(run_module, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "table.md"
+    cases = ["scalar", "numpy", "torch", "jax"]
+    assert (
+        run_module.main(["--quick", "--n", "40000", "--cases", *cases, "-o", str(out)])
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert out.read_text().strip() == text.strip()
+    rows = [
+        line
+        for line in text.splitlines()
+        if line.startswith("| ") and "---" not in line
+    ]
+    assert rows[0].startswith("| case | schedule | implementation")
+    body = rows[1:]
+    assert any("| numpy | cosine | hand-written NumPy |" in r for r in body)
+    assert any("| scalar | cosine | bare Python function |" in r for r in body)
+    for row in body:
+        assert re.search(r"\| [\d,.]+ (ns|us|ms) \|", row), row
+    peaks = [float(m) for m in re.findall(r"([\d.]+) x output", text)]
+    assert peaks and all(p > 0 for p in peaks)
+
+
+def test_baselines_match_arraylr(run_module) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    import arraylr
+
+    n = 30_000
+    steps = np.arange(-5, n + 50)
+    for name, fn in run_module.numpy_baselines(n).items():
+        lr = arraylr.BaseLR(**run_module.configs(n)[name])
+        np.testing.assert_allclose(
+            fn(np.maximum(steps, 0)), lr(steps), rtol=0, atol=1e-18
+        )
+    for name, fn in run_module.bare_functions(n).items():
+        lr = arraylr.BaseLR(**run_module.configs(n)[name])
+        for step in range(0, n + 10, 997):
+            assert fn(step) == pytest.approx(lr(step), rel=1e-15, abs=1e-18)
