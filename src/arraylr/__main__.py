@@ -1,0 +1,5 @@
+"""``python -m arraylr``: the arraylr command line."""
+
+from .cli import main
+
+raise SystemExit(main())

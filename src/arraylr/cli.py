@@ -1,0 +1,271 @@
+"""The ``arraylr`` command: show, plot and check a schedule before training with it.
+
+Every subcommand takes configs the way :func:`arraylr.load_config` does (a JSON or
+YAML file, inline JSON, or a DeePMD-kit training input) and ``--num-steps`` to
+override the length.  Errors print one line and exit with status 2; ``check``
+exits with status 1 when a backend breaks a SPEC agreement bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .base import BaseLR
+from .config import ConfigNote, load_config
+
+__all__ = ["main", "milestones"]
+
+
+class CLIError(Exception):
+    """An error reported as one line and exit status 2."""
+
+
+def milestones(schedule: BaseLR) -> list[tuple[int, str]]:
+    """Meaningful steps of ``schedule``: start, phase boundaries, quarters, end."""
+    n, w = schedule.num_steps, schedule.warmup_steps
+    t = schedule.decay_num_steps
+    marks: dict[int, str] = {0: "start"}
+    if w > 0:
+        marks.setdefault(w // 2, "mid-warmup")
+        marks[w] = "end of warmup"
+    stable = getattr(schedule, "stable_steps", None)
+    if isinstance(stable, int) and stable > 0:
+        marks.setdefault(w + stable, "start of decay phase")
+    for quarter in (1, 2, 3):
+        marks.setdefault(w + quarter * t // 4, f"decay {quarter}/4")
+    marks[n] = "end"
+    return sorted(marks.items())
+
+
+def phase_lines(schedule: BaseLR) -> list[tuple[int, str]]:
+    """Phase boundaries to mark on a plot."""
+    out = []
+    if schedule.warmup_steps > 0:
+        out.append((schedule.warmup_steps, "end of warmup"))
+    stable = getattr(schedule, "stable_steps", None)
+    if isinstance(stable, int) and stable > 0:
+        out.append((schedule.warmup_steps + stable, "decay phase"))
+    return out
+
+
+def _load(source: str, num_steps: int | None) -> tuple[BaseLR, list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigNote)
+        try:
+            schedule = load_config(source, num_steps=num_steps)
+        except (TypeError, ValueError) as exc:
+            raise CLIError(str(exc)) from None
+    notes = [str(w.message) for w in caught if issubclass(w.category, ConfigNote)]
+    return schedule, notes
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    schedule, notes = _load(args.config, args.num_steps)
+    points = milestones(schedule)
+    steps = np.array([s for s, _ in points], dtype=np.int64)
+    rates = schedule(steps).tolist()
+    if args.json:
+        payload = {
+            "type": schedule.type_name,
+            "config": schedule.to_dict(),
+            "resolved": schedule.describe(),
+            "notes": notes,
+            "milestones": [
+                {"step": s, "label": label, "learning_rate": r}
+                for (s, label), r in zip(points, rates, strict=True)
+            ],
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    print(f"{type(schedule).__name__} (type {schedule.type_name!r})")
+    for note in notes:
+        print(f"note: {note}")
+    print()
+    resolved = schedule.describe()
+    given = schedule.to_dict()
+    width = max(map(len, resolved)) + 2
+    for key, value in resolved.items():
+        origin = "" if key in given else "  (derived)"
+        if key in given and given[key] != value:
+            origin = f"  (derived; config says {given[key]!r})"
+        print(f"  {key:<{width}}{_value_text(value)}{origin}")
+    print()
+    print(f"  {'step':>12}  {'learning rate':<14}  milestone")
+    for (step, label), rate in zip(points, rates, strict=True):
+        print(f"  {step:>12}  {rate:<14.6e}  {label}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    loaded = [(src, *_load(src, args.num_steps)) for src in args.config]
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise CLIError(
+            "arraylr plot needs matplotlib: pip install 'arraylr[plot]'"
+        ) from None
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (source, schedule, notes) in enumerate(loaded):
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        end = max(schedule.num_steps, 1)
+        steps = np.unique(np.linspace(0, end, args.points).astype(np.int64))
+        color = colors[i % len(colors)]
+        label = f"{schedule.type_name}: {_short(source)}"
+        ax.plot(steps, schedule(steps), color=color, label=label, linewidth=1.6)
+        for step, what in phase_lines(schedule):
+            ax.axvline(step, color=color, linestyle=":", linewidth=1)
+            ax.annotate(
+                what,
+                (step, 1.0),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                va="top",
+                ha="right",
+                fontsize=7,
+                color=color,
+            )
+    if args.log:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("learning rate")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    try:
+        fig.savefig(args.output)
+    except OSError as exc:
+        raise CLIError(f"cannot write {args.output}: {exc.strerror}") from None
+    finally:
+        plt.close(fig)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _short(source: str) -> str:
+    text = source.strip()
+    if not text.startswith("{"):
+        return Path(text).name  # a file: its name is label enough
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .testing import available_backends, backend_disagreements
+
+    schedule, notes = _load(args.config, args.num_steps)
+    for note in notes:
+        print(f"note: {note}")
+    backends = args.backends or available_backends()
+    try:
+        report = backend_disagreements(schedule, backends=backends)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    print(f"{schedule!r}")
+    print(
+        "largest disagreement with NumPy float64, in units of the SPEC bound "
+        "(<= 1 passes)"
+    )
+    print()
+    print(
+        f"  {'backend':<18}{'steps':<9}{'result':<9}{'worst step':>12}"
+        f"{'x bound':>10}  ok"
+    )
+    for d in report:
+        step = "" if math.isnan(d.step) else str(int(d.step))
+        print(
+            f"  {d.backend:<18}{d.steps_dtype:<9}{d.dtype:<9}{step:>12}"
+            f"{d.ratio:>10.3f}  {'yes' if d.ok else 'NO'}"
+        )
+    broken = [d for d in report if not d.ok]
+    if broken:
+        print()
+        for d in broken:
+            print(f"broken: {d}")
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="arraylr",
+        description="See, plot and check a learning-rate schedule config.",
+    )
+    parser.add_argument("--version", action="version", version=f"arraylr {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    config_help = (
+        "schedule config: JSON/YAML file, inline JSON, or a DeePMD-kit training input"
+    )
+
+    show = sub.add_parser(
+        "show", help="resolved parameters and learning rates at meaningful steps"
+    )
+    show.add_argument("config", help=config_help)
+    show.add_argument("--num-steps", type=int, help="override the number of steps")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(func=cmd_show)
+
+    plot = sub.add_parser("plot", help="PNG of one or several schedules (matplotlib)")
+    plot.add_argument("config", nargs="+", help=config_help)
+    plot.add_argument("--num-steps", type=int, help="override the number of steps")
+    plot.add_argument("--log", action="store_true", help="logarithmic y axis")
+    plot.add_argument(
+        "-o",
+        "--output",
+        default="schedule.png",
+        help="PNG file (default: schedule.png)",
+    )
+    plot.add_argument("--points", type=int, default=2000, help="points per curve")
+    plot.set_defaults(func=cmd_plot)
+
+    check = sub.add_parser(
+        "check",
+        help="evaluate on every installed backend and "
+        "compare with the SPEC agreement bounds",
+    )
+    check.add_argument("config", help=config_help)
+    check.add_argument("--num-steps", type=int, help="override the number of steps")
+    check.add_argument(
+        "--backends",
+        nargs="+",
+        metavar="NAME",
+        help="backends to check (default: every installed one)",
+    )
+    check.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "points", 2) < 2:
+        parser.error(f"--points must be >= 2, got {args.points}")
+    try:
+        return int(args.func(args))
+    except CLIError as exc:
+        print(f"arraylr {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

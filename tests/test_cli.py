@@ -1,0 +1,161 @@
+"""The arraylr command, run as a user would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from arraylr import BaseLR
+from arraylr.cli import main, milestones
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+DEEPMD = str(EXAMPLES / "deepmd_input.json")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_show_deepmd_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "show", DEEPMD)
+    assert code == 0 and err == ""
+    assert "LearningRateExp (type 'exp')" in out
+    assert "decay_rate       0.9499576398  (derived)" in out
+    assert "warmup_steps     1000\n" in out
+    lines = {
+        line.split()[-1]: line.split() for line in out.splitlines() if "e-" in line
+    }
+    assert "1000000" in out and "end" in lines
+    assert float(lines["end"][1]) == pytest.approx(3.657158e-08, rel=1e-6)
+
+
+def test_show_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "show", DEEPMD, "--num-steps", "4000", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["type"] == "exp"
+    assert data["config"]["num_steps"] == 4000
+    assert data["resolved"]["decay_steps"] == 100  # 5000 >= T = 3000: adjusted
+    steps = [m["step"] for m in data["milestones"]]
+    assert steps[0] == 0 and steps[-1] == 4000 and 1000 in steps
+    lr = BaseLR(**data["config"])
+    for m in data["milestones"]:
+        assert m["learning_rate"] == pytest.approx(lr(m["step"]), rel=0, abs=5e-19)
+
+
+def test_show_notes_deepmd_trainer_keys(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = json.loads(Path(DEEPMD).read_text())
+    config["learning_rate"]["scale_by_worker"] = "sqrt"
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(config))
+    code, out, _ = run(capsys, "show", str(path))
+    assert code == 0
+    assert "note: " in out and "scale_by_worker='sqrt'" in out
+
+
+def test_show_wsd_milestones() -> None:
+    lr = BaseLR(type="wsd", start_lr=1.0, stop_lr=0.1, num_steps=1000, warmup_steps=100)
+    marks = dict(milestones(lr))
+    assert marks[0] == "start" and marks[100] == "end of warmup"
+    assert marks[100 + lr.stable_steps] == "start of decay phase"
+    assert marks[1000] == "end"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["show", "missing.json"], "missing.json: no such config file"),
+        (["show", '{"type": "exp",, }'], "malformed JSON at line 1 column 16"),
+        (
+            ["show", '{"type": "cosin", "start_lr": 1, "stop_lr": 0, "num_steps": 3}'],
+            "unknown schedule type='cosin'; did you mean 'cosine'?",
+        ),
+        (
+            ["show", '{"type": "exp", "start_lr": -1, "stop_lr": 0, "num_steps": 3}'],
+            "start_lr must be > 0, got start_lr=-1",
+        ),
+        (
+            ["check", '{"type": "exp", "start_lr": 1, "stop_lr": 0}'],
+            "missing key 'num_steps'",
+        ),
+        (
+            ["plot", DEEPMD, '{"decay_step": 1, "start_lr": 1, "num_steps": 2}'],
+            "'decay_step'; did you mean 'decay_steps'?",
+        ),
+        (["check", DEEPMD, "--backends", "tensorflow"], "unknown backend 'tensorflow'"),
+    ],
+)
+def test_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"arraylr {argv[0]}: error: ")
+    assert message in err
+
+
+def test_plot_png(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "lr.png"
+    code, out, _ = run(
+        capsys, "plot", DEEPMD, str(EXAMPLES / "cosine.yaml"), "--log", "-o", str(png)
+    )
+    assert code == 0 and f"wrote {png}" in out
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_plot_without_matplotlib(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    code, _, err = run(capsys, "plot", DEEPMD, "-o", str(tmp_path / "x.png"))
+    assert code == 2
+    assert "needs matplotlib: pip install 'arraylr[plot]'" in err
+
+
+def test_check_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", DEEPMD, "--num-steps", "50000")
+    assert code == 0
+    assert "numpy             int64    float64" in out
+    assert " NO" not in out
+
+
+def test_check_fails_on_broken_bound(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("torch")
+    import test_testing  # registers the deliberately inconsistent schedules
+
+    assert test_testing.TorchDrift.type_name == "test-torch-drift"
+    config = '{"type": "test-torch-drift", "start_lr": 0.001, "num_steps": 1000}'
+    code, out, _ = run(capsys, "check", config, "--backends", "numpy", "torch")
+    assert code == 1
+    assert "broken: backend 'torch'" in out
+
+
+def test_python_dash_m() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "arraylr", "show", DEEPMD, "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["resolved"]["warmup_steps"] == 1000
+    bad = subprocess.run(
+        [sys.executable, "-m", "arraylr", "show", "nope.json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "arraylr show: error: nope.json: no such config file"
