@@ -30,7 +30,7 @@ class TorchDrift(BaseLR):
         super().__init__(start_lr, num_steps, stop_lr=0.0, **kwargs)
 
     def _decay_value(self, step: Any, xp: Any) -> Any:
-        drift = 1e-9 if getattr(xp, "__name__", "") == "torch" else 0.0
+        drift = 1e-9 if "torch" in getattr(xp, "__name__", "") else 0.0
         return self.start_lr / (1 + step / 100) + drift
 
 

@@ -134,7 +134,7 @@ def namespace_of(step: Array) -> Namespace:
     if xp is None and tp.__module__.startswith("torch"):
         # Resolved without array_namespace, whose functools cache torch.compile
         # warns about, so that a first call inside a compiled region traces cleanly.
-        xp = _torch_namespace()
+        from . import _torch_namespace as xp
     if xp is None:
         try:
             xp = array_api_compat.array_namespace(step)
@@ -147,49 +147,6 @@ def namespace_of(step: Array) -> Namespace:
         if len(_NAMESPACES) < 256:
             _NAMESPACES[tp] = xp
     return xp
-
-
-_TORCH: list[Namespace] = []
-
-
-def _torch_namespace() -> Namespace:
-    """array-api-compat's torch namespace, with ``maximum``/``minimum`` that take a
-    Python scalar through ``torch.clamp``.
-
-    array-api-compat turns the scalar into a tensor via ``torch.result_type``,
-    which ``torch.compile(fullgraph=True)`` cannot trace; ``clamp`` gives the same
-    values (NaN included) and compiles.
-    """
-    if not _TORCH:
-        import types
-
-        import array_api_compat.torch as compat_torch
-        import torch
-
-        namespace = types.ModuleType("torch", compat_torch.__doc__)
-        namespace.__dict__.update(
-            {k: v for k, v in vars(compat_torch).items() if not k.startswith("__")}
-        )
-        scalars = (int, float)
-
-        def maximum(x1: Any, x2: Any, /) -> Any:
-            if isinstance(x2, scalars) and isinstance(x1, torch.Tensor):
-                return torch.clamp(x1, min=x2)
-            if isinstance(x1, scalars) and isinstance(x2, torch.Tensor):
-                return torch.clamp(x2, min=x1)
-            return compat_torch.maximum(x1, x2)
-
-        def minimum(x1: Any, x2: Any, /) -> Any:
-            if isinstance(x2, scalars) and isinstance(x1, torch.Tensor):
-                return torch.clamp(x1, max=x2)
-            if isinstance(x1, scalars) and isinstance(x2, torch.Tensor):
-                return torch.clamp(x2, max=x1)
-            return compat_torch.minimum(x1, x2)
-
-        namespace.maximum = maximum  # type: ignore[attr-defined]
-        namespace.minimum = minimum  # type: ignore[attr-defined]
-        _TORCH.append(namespace)
-    return _TORCH[0]
 
 
 def _is_jax(xp: Namespace) -> bool:
