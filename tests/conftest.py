@@ -20,6 +20,22 @@ from hypothesis import HealthCheck, settings
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 
+BUILT_IN_TYPES = [
+    "exp",
+    "cosine",
+    "wsd",
+    "constant",
+    "linear",
+    "polynomial",
+    "piecewise",
+    "inverse_sqrt",
+    "cosine_restarts",
+    "onecycle",
+    "sequence",
+]
+"""Every schedule arraylr ships (tests register a few more of their own)."""
+
+
 class Backend(enum.Enum):
     """An array library the tests run on: ``(pytest id, module to import)``."""
 

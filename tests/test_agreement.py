@@ -7,7 +7,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-from conftest import Backend
+from conftest import BUILT_IN_TYPES, Backend
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +17,7 @@ from arraylr.testing.strategies import configs, step_arrays
 
 EPS64 = float(np.finfo(np.float64).eps)
 EPS32 = float(np.finfo(np.float32).eps)
-BUILT_IN = st.sampled_from(["exp", "cosine", "wsd"]).flatmap(configs)
+BUILT_IN = st.sampled_from(BUILT_IN_TYPES).flatmap(configs)
 
 
 def convert(library: Backend, xp: ModuleType, steps: np.ndarray) -> Any:
@@ -35,7 +35,7 @@ def cases(draw: st.DrawFn, dtype: Any) -> tuple[BaseLR, np.ndarray]:
 def check(lr: BaseLR, steps: np.ndarray, out: Any) -> None:
     values = _backends.to_numpy(out)
     reference = lr(steps.astype(np.float64))  # NumPy float64 at the same steps
-    scale = max(lr.start_lr, lr.warmup_start_lr)
+    scale = lr.scale
     factor = 4 * EPS64 if values.dtype == np.float64 else 8 * EPS32
     np.testing.assert_allclose(values, reference, rtol=0, atol=factor * scale)
 
@@ -74,6 +74,6 @@ def test_float32_steps_agree(library: Backend, xp: ModuleType, case: Any) -> Non
 @given(case=cases(np.int64))
 def test_python_scalars_agree_with_numpy(case: Any) -> None:
     lr, steps = case
-    scale = max(lr.start_lr, lr.warmup_start_lr)
+    scale = lr.scale
     scalars = np.array([lr(int(s)) for s in steps])
     np.testing.assert_allclose(scalars, lr(steps), rtol=0, atol=2 * EPS64 * scale)

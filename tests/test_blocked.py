@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 import arraylr._backend as backend
 from arraylr import BaseLR
 from arraylr.testing.strategies import configs, step_arrays
+from conftest import BUILT_IN_TYPES
 
-BUILT_IN = st.sampled_from(["exp", "cosine", "wsd"]).flatmap(configs)
+BUILT_IN = st.sampled_from(BUILT_IN_TYPES).flatmap(configs)
 
 
 @given(st.data())

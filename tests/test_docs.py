@@ -16,6 +16,12 @@ MODULES = [
     "arraylr.exponential",
     "arraylr.cosine",
     "arraylr.wsd",
+    "arraylr.polynomial",
+    "arraylr.piecewise",
+    "arraylr.inverse_sqrt",
+    "arraylr.cyclic",
+    "arraylr.composite",
+    "arraylr.testing",
 ]
 README = Path(__file__).resolve().parents[1] / "README.md"
 

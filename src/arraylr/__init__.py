@@ -15,9 +15,14 @@ to an array of that library, on that device.
 """
 
 from .base import BaseLR
+from .composite import LearningRateSequence
 from .config import ConfigNote, load_config, make_learning_rate_schedule
 from .cosine import LearningRateCosine
+from .cyclic import LearningRateCosineRestarts, LearningRateOneCycle
 from .exponential import LearningRateExp
+from .inverse_sqrt import LearningRateInverseSqrt
+from .piecewise import LearningRatePiecewise
+from .polynomial import LearningRateConstant, LearningRateLinear, LearningRatePolynomial
 from .wsd import LearningRateWSD
 
 __version__ = "0.1.0"
@@ -25,8 +30,16 @@ __version__ = "0.1.0"
 __all__ = [
     "BaseLR",
     "ConfigNote",
+    "LearningRateConstant",
     "LearningRateCosine",
+    "LearningRateCosineRestarts",
     "LearningRateExp",
+    "LearningRateInverseSqrt",
+    "LearningRateLinear",
+    "LearningRateOneCycle",
+    "LearningRatePiecewise",
+    "LearningRatePolynomial",
+    "LearningRateSequence",
     "LearningRateWSD",
     "__version__",
     "load_config",

@@ -267,6 +267,24 @@ class BaseLR(metaclass=_ScheduleMeta):
         """The warmup line at step ``step`` (used for ``0 <= step < W``)."""
         return self.warmup_start_lr + self._warmup_rise * (step / self.warmup_steps)
 
+    def phases(self) -> list[tuple[int, str]]:
+        """The steps where the schedule changes phase, with a label each, sorted.
+
+        Used by ``arraylr show``/``plot`` and by :mod:`arraylr.testing` to visit
+        every phase; schedules with phases of their own extend it.
+        """
+        marks = []
+        if self.warmup_steps > 0:
+            marks.append((self.warmup_steps, "end of warmup"))
+        marks.append((self.num_steps, "end"))
+        return sorted(set(marks))
+
+    @property
+    def scale(self) -> float:
+        """``S``, the scale of the SPEC agreement bounds: the largest rate the
+        schedule's parameters name (``max(start_lr, warmup_start_lr)`` here)."""
+        return max(self.start_lr, self.warmup_start_lr)
+
     # ---------------------------------------------------------------- evaluation
 
     def value(self, step: Any, dtype: object = None) -> Any:

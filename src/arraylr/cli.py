@@ -32,30 +32,20 @@ class CLIError(Exception):
 
 def milestones(schedule: BaseLR) -> list[tuple[int, str]]:
     """Meaningful steps of ``schedule``: start, phase boundaries, quarters, end."""
-    n, w = schedule.num_steps, schedule.warmup_steps
-    t = schedule.decay_num_steps
+    w, t = schedule.warmup_steps, schedule.decay_num_steps
     marks: dict[int, str] = {0: "start"}
     if w > 0:
         marks.setdefault(w // 2, "mid-warmup")
-        marks[w] = "end of warmup"
-    stable = getattr(schedule, "stable_steps", None)
-    if isinstance(stable, int) and stable > 0:
-        marks.setdefault(w + stable, "start of decay phase")
+    for step, label in schedule.phases():
+        marks[step] = label
     for quarter in (1, 2, 3):
         marks.setdefault(w + quarter * t // 4, f"decay {quarter}/4")
-    marks[n] = "end"
     return sorted(marks.items())
 
 
 def phase_lines(schedule: BaseLR) -> list[tuple[int, str]]:
-    """Phase boundaries to mark on a plot."""
-    out = []
-    if schedule.warmup_steps > 0:
-        out.append((schedule.warmup_steps, "end of warmup"))
-    stable = getattr(schedule, "stable_steps", None)
-    if isinstance(stable, int) and stable > 0:
-        out.append((schedule.warmup_steps + stable, "decay phase"))
-    return out
+    """Phase boundaries to mark on a plot (the end is the plot's edge)."""
+    return [(s, label) for s, label in schedule.phases() if s != schedule.num_steps]
 
 
 def _load(source: str, num_steps: int | None) -> tuple[BaseLR, list[str]]:

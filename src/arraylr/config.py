@@ -122,7 +122,7 @@ def _read_source(source: Any) -> tuple[Any, str]:
 
 def _schedule_section(
     config: Mapping[str, Any], where: str, num_steps: int | None
-) -> tuple[dict[str, Any], int]:
+) -> tuple[dict[str, Any], int | None]:
     """Split a (possibly DeePMD-kit) config into schedule parameters and steps."""
     if "learning_rate" in config:  # a DeePMD-kit training input
         section = config["learning_rate"]
@@ -152,17 +152,27 @@ def _schedule_section(
     else:
         params = dict(config)
         if num_steps is None:
-            if "num_steps" not in params:
+            num_steps = params.get("num_steps")
+            if num_steps is None and "num_steps" in _required(params):
                 raise ValueError(
                     f"{where}: missing key 'num_steps' (the number of training "
                     "steps); add it or pass num_steps"
                 )
-            num_steps = params["num_steps"]
         params.pop("num_steps", None)
-    if "start_lr" not in params:
+    if "start_lr" not in params and "start_lr" in _required(params):
         key = "learning_rate.start_lr" if "learning_rate" in config else "start_lr"
         raise ValueError(f"{where}: missing key {key!r}")
     return params, num_steps
+
+
+def _required(params: Mapping[str, Any]) -> set[str]:
+    """The parameters the config's schedule type cannot do without."""
+    try:
+        cls = BaseLR._lookup(params.get("type", "exp"))
+    except ValueError:
+        return set()  # an unknown type: building it reports that
+    signature = cls._init_signature()
+    return {n for n, p in signature.parameters.items() if p.default is p.empty}
 
 
 def load_config(source: Any, num_steps: int | None = None) -> BaseLR:
@@ -214,6 +224,9 @@ def load_config(source: Any, num_steps: int | None = None) -> BaseLR:
         )
     params, steps = _schedule_section(config, where, num_steps)
     try:
+        if steps is None:  # a type that works out its own length (sequence)
+            schedule: BaseLR = BaseLR(**{"type": "exp", **params})  # type: ignore[abstract]
+            return schedule
         return make_learning_rate_schedule(params, steps)
     except (TypeError, ValueError) as exc:
         if where == "config":

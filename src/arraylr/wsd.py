@@ -113,6 +113,10 @@ warmup_start_factor
         )
         self.stable_steps = self.decay_num_steps - self.decay_phase_steps
 
+    def phases(self) -> list[tuple[int, str]]:
+        extra = [(self.warmup_steps + self.stable_steps, "start of decay phase")]
+        return sorted(set(super().phases() + extra))
+
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         lr0, lr_end = self.start_lr, self.stop_lr
         tau = xp.clip((step - self.stable_steps) / self.decay_phase_steps, 0.0, 1.0)

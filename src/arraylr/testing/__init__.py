@@ -14,8 +14,9 @@ naming the backend, dtype, step and both values where a SPEC bound is broken:
 * Python-scalar results within ``2 * eps64 * S``;
 * float32 results within ``8 * eps32 * S``;
 
-with ``S = max(start_lr, warmup_start_lr)``.  Hypothesis strategies for configs,
-schedules and steps live in :mod:`arraylr.testing.strategies`.
+with ``S = schedule.scale`` (``max(start_lr, warmup_start_lr)`` for most
+schedules).  Hypothesis strategies for configs, schedules and steps live in
+:mod:`arraylr.testing.strategies`.
 """
 
 from __future__ import annotations
@@ -53,10 +54,11 @@ def default_steps(schedule: BaseLR, size: int = 257) -> np.ndarray:
     neighbours), an even grid to 10% past the end, and steps far beyond it."""
     n, w = schedule.num_steps, schedule.warmup_steps
     marks = [0, 1, w - 1, w, w + 1, n - 1, n, n + 1, 2 * n + 1, 10 * n + 7]
-    for name in ("stable_steps", "decay_steps", "decay_phase_steps"):
-        extra = getattr(schedule, name, None)
-        if isinstance(extra, int):
-            marks += [w + extra - 1, w + extra, w + extra + 1]
+    for step, _ in schedule.phases():
+        marks += [step - 1, step, step + 1]
+    period = getattr(schedule, "decay_steps", None)  # the exp staircase
+    if isinstance(period, int):
+        marks += [w + period - 1, w + period, w + period + 1]
     grid = np.linspace(0, max(1, int(n * 1.1)), size).astype(np.int64)
     steps = np.unique(np.concatenate([np.asarray(marks, dtype=np.int64), grid]))
     return steps[steps >= 0]
@@ -157,7 +159,7 @@ def backend_disagreements(
         raise TypeError(f"steps must be integers, got steps of dtype {base.dtype}")
     base = base.astype(np.int64)
     reference = np.asarray(schedule(base), dtype=np.float64)
-    scale = max(schedule.start_lr, schedule.warmup_start_lr)
+    scale = schedule.scale
     report = [
         _worst(
             "python",

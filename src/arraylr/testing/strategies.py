@@ -6,10 +6,13 @@ Requires ``hypothesis`` (``pip install 'arraylr[test]'``).
 parameters every schedule shares (``start_lr``, ``num_steps``, ``stop_lr`` or
 ``stop_lr_ratio``, warmup) are drawn together so that they are valid, and every
 other parameter is drawn from its annotation and default (``Literal`` choices,
-``bool``, positive ``int`` around the default, ``float`` in ``(0, 1]`` or around the
-default, ``None`` where the default is ``None``).  Configs the schedule rejects are
-filtered out, so a custom schedule's own validation is respected.  Pass a
-strategy per parameter name to override the guess::
+``bool``, positive ``int`` up to twice the default, ``float`` in ``(0, 1]`` for a
+default below 1 or within a factor of 10 of a larger default, ``None`` where the
+default is ``None``).  Built-in schedules with list or interdependent parameters
+(``piecewise``, ``cosine_restarts``, ``sequence``) have hand-written parts.
+Configs the schedule rejects are filtered out, so a custom schedule's own
+validation is respected.  Pass a strategy per parameter name to override the
+guess::
 
     from hypothesis import given, strategies as st
     from arraylr.testing import assert_backends_agree, strategies as lrst
@@ -88,10 +91,10 @@ def _guess(name: str, annotation: Any, default: Any) -> st.SearchStrategy[Any] |
         top = max(10, 2 * default) if isinstance(default, int) and default > 0 else 1000
         strategy = st.integers(1, top)
     elif base is float or isinstance(default, float):
-        if isinstance(default, float) and default > 1:
-            strategy = st.floats(0.0, 2 * default, exclude_min=True)
-        else:
-            strategy = st.floats(0.0, 1.0, exclude_min=True)
+        if isinstance(default, float) and default >= 1:  # a factor or an exponent
+            strategy = st.floats(default / 10, 10 * default)
+        else:  # a ratio
+            strategy = st.floats(1e-6, 1.0)
     elif default is not inspect.Parameter.empty and default is not None:
         strategy = st.just(default)
     else:
@@ -148,7 +151,10 @@ def _shared(draw: st.DrawFn, names: set[str], max_steps: int) -> dict[str, Any]:
     num_steps = draw(
         st.one_of(st.integers(0, 20), st.integers(0, 5000), st.integers(0, max_steps))
     )
-    out: dict[str, Any] = {"start_lr": draw(_log_lr), "num_steps": num_steps}
+    out: dict[str, Any] = {"num_steps": num_steps}
+    out["start_lr"] = draw(_log_lr)  # drawn always, so later draws keep their place
+    if "start_lr" not in names:
+        del out["start_lr"]
     ratio = draw(_ratio)
     if "stop_lr_ratio" in names and ("stop_lr" not in names or draw(st.booleans())):
         out["stop_lr_ratio"] = ratio
@@ -164,6 +170,59 @@ def _shared(draw: st.DrawFn, names: set[str], max_steps: int) -> dict[str, Any]:
                 st.sampled_from([0.0, 0.1, 1.0]) | st.floats(0.0, 1.0)
             )
     return out
+
+
+@st.composite
+def _piecewise(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
+    n = max(config["num_steps"], 2)
+    config["num_steps"] = n
+    low = config.get("warmup_steps", 0) + 1
+    marks = sorted(draw(st.sets(st.integers(low, max(low, n)), max_size=4)))
+    out: dict[str, Any] = {"boundaries": marks}
+    if draw(st.booleans()):
+        out["factors"] = [draw(st.floats(0.01, 1.0)) for _ in marks]
+    else:
+        top = config["start_lr"]
+        values = sorted((draw(st.floats(0.0, 1.0)) * top for _ in marks), reverse=True)
+        out["values"] = values
+    return out
+
+
+@st.composite
+def _cosine_restarts(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "period": draw(st.integers(1, max(2, config["num_steps"] // 2))),
+        "period_mult": draw(st.integers(1, 4)),
+        "peak_decay": draw(st.sampled_from([1.0, 0.5]) | st.floats(0.1, 1.0)),
+    }
+
+
+@st.composite
+def _sequence(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
+    kinds = ["exp", "cosine", "wsd", "linear", "constant", "polynomial"]
+    count = draw(st.integers(1, 3))
+    lengths = [draw(st.integers(1, 2000)) for _ in range(count)]
+    children = []
+    for kind, length in zip(
+        draw(st.lists(st.sampled_from(kinds), min_size=count, max_size=count)),
+        lengths,
+        strict=True,
+    ):
+        child = draw(configs(kind, max_steps=length))
+        child["num_steps"] = length
+        child.pop("warmup_steps", None)
+        child.pop("warmup_ratio", None)
+        children.append(child)
+    bounds = [sum(lengths[: i + 1]) for i in range(count - 1)]
+    return {"schedules": children, "boundaries": bounds, "num_steps": sum(lengths)}
+
+
+# Schedules whose parameters depend on each other or hold lists: drawn together.
+SPECIAL: dict[str, Any] = {
+    "piecewise": _piecewise,
+    "cosine_restarts": _cosine_restarts,
+    "sequence": _sequence,
+}
 
 
 def configs(
@@ -211,11 +270,21 @@ def configs(
             if guess is not None:
                 extras[name] = guess
 
+    special = (
+        SPECIAL.get(cls.type_name) if cls.__module__.startswith("arraylr.") else None
+    )
+
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         config: dict[str, Any] = {"type": cls.type_name}
         config.update(draw(_shared(shared, max_steps)))
+        if special is not None:
+            for key, value in draw(special(config)).items():
+                if key not in overrides:
+                    config[key] = value
         for name, strategy in extras.items():
+            if special is not None and name in config and name not in overrides:
+                continue
             value = draw(strategy)
             if value is None:
                 config.pop(name, None)

@@ -1,0 +1,85 @@
+r"""Inverse square root decay (the transformer schedule): ``type="inverse_sqrt"``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._backend import Namespace
+from ._validation import check_float
+from .base import BaseLR
+
+__all__ = ["LearningRateInverseSqrt"]
+
+
+@BaseLR.register("inverse_sqrt")
+class LearningRateInverseSqrt(BaseLR):
+    r"""Inverse square root decay after warmup, with an optional floor.
+
+    With timescale :math:`\tau` (default :math:`W`, or 10000 without warmup),
+
+    .. math::
+
+        \eta(d) = \max\left(\eta_0 \sqrt{\frac{\tau}{d + \tau}},\ \eta_{end}\right),
+
+    which for :math:`\tau = W` is the transformer schedule
+    :math:`\eta_0 \sqrt{W / \max(t, W)}` (and matches ``transformers``'
+    ``get_inverse_sqrt_schedule``).
+
+    Parameters
+    ----------
+    start_lr, num_steps, warmup_steps, warmup_ratio, warmup_start_factor
+        See :class:`~arraylr.BaseLR`.
+    stop_lr, stop_lr_ratio : float, optional
+        A floor under the decay (default ``stop_lr=0``: none).
+    timescale : float, optional
+        :math:`\tau > 0`.
+
+    Attributes
+    ----------
+    timescale : float
+        :math:`\tau` as used.
+
+    Examples
+    --------
+    >>> from arraylr import BaseLR
+    >>> lr = BaseLR(type="inverse_sqrt", start_lr=1.0, num_steps=10**6,
+    ...             warmup_steps=100)
+    >>> lr(50), lr(100), lr(400)
+    (0.5, 1.0, 0.5)
+    """
+
+    _propagates_nan = True
+    _derived = ("timescale",)
+
+    timescale: float
+
+    def __init__(
+        self,
+        start_lr: float,
+        num_steps: int,
+        stop_lr: float | None = None,
+        stop_lr_ratio: float | None = None,
+        timescale: float | None = None,
+        warmup_steps: int = 0,
+        warmup_ratio: float | None = None,
+        warmup_start_factor: float = 0.0,
+    ) -> None:
+        if stop_lr is None and stop_lr_ratio is None:
+            stop_lr = 0.0
+        super().__init__(
+            start_lr,
+            num_steps,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+            warmup_steps=warmup_steps,
+            warmup_ratio=warmup_ratio,
+            warmup_start_factor=warmup_start_factor,
+        )
+        if timescale is None:
+            self.timescale = float(self.warmup_steps or 10_000)
+        else:
+            self.timescale = check_float("timescale", timescale, positive=True)
+
+    def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        lr = self.start_lr * xp.sqrt(self.timescale / (step + self.timescale))
+        return xp.maximum(lr, self.stop_lr)

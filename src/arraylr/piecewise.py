@@ -1,0 +1,140 @@
+r"""Piecewise constant (step / multi-step) schedules: ``type="piecewise"``."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from ._backend import Namespace
+from ._validation import check_float, check_int
+from .base import BaseLR
+
+__all__ = ["LearningRatePiecewise"]
+
+
+@BaseLR.register("piecewise")
+class LearningRatePiecewise(BaseLR):
+    r"""Piecewise constant learning rate that changes at given steps.
+
+    With boundaries :math:`b_1 < \dots < b_k` (absolute steps, after warmup) and
+    :math:`v_0 = \eta_0`,
+
+    .. math::
+
+        \eta(t) = v_j, \qquad b_j \le t < b_{j+1},
+
+    where either the values :math:`v_1, \dots, v_k` are given (``values``) or each
+    is the previous one times a factor, :math:`v_j = v_{j-1} f_j` (``factors``,
+    as ``torch.optim.lr_scheduler.MultiStepLR`` with ``factors=[gamma] * k`` and
+    ``optax.piecewise_constant_schedule``).  The new value applies from the
+    boundary step itself.  Evaluated with one select per boundary, never a loop
+    over steps.
+
+    Parameters
+    ----------
+    start_lr, num_steps, warmup_steps, warmup_ratio, warmup_start_factor
+        See :class:`~arraylr.BaseLR` (``stop_lr`` is the last value).
+    boundaries : sequence of int
+        Strictly increasing steps, each > ``warmup_steps``.
+    values : sequence of float, optional
+        The rate from each boundary on (one per boundary, >= 0).
+    factors : sequence of float, optional
+        Multiplicative factors (one per boundary, > 0). Exactly one of
+        ``values`` and ``factors``.
+
+    Attributes
+    ----------
+    levels : tuple of float
+        :math:`(v_0, \dots, v_k)`.
+
+    Examples
+    --------
+    >>> from arraylr import BaseLR
+    >>> lr = BaseLR(type="piecewise", start_lr=1.0, num_steps=100,
+    ...             boundaries=[30, 60], factors=[0.1, 0.1])
+    >>> lr(29), lr(30), round(lr(99), 12)
+    (1.0, 0.1, 0.01)
+    """
+
+    _derived = ("boundaries", "levels")
+
+    boundaries: tuple[int, ...]
+    levels: tuple[float, ...]
+
+    def __init__(
+        self,
+        start_lr: float,
+        num_steps: int,
+        boundaries: Sequence[int],
+        values: Sequence[float] | None = None,
+        factors: Sequence[float] | None = None,
+        warmup_steps: int = 0,
+        warmup_ratio: float | None = None,
+        warmup_start_factor: float = 0.0,
+    ) -> None:
+        if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, Sequence):
+            raise TypeError(f"boundaries must be a list of steps, got {boundaries=!r}")
+        marks = tuple(
+            check_int(f"boundaries[{i}]", b, minimum=1)
+            for i, b in enumerate(boundaries)
+        )
+        if any(b >= c for b, c in itertools.pairwise(marks)):
+            raise ValueError(
+                f"boundaries must be strictly increasing, got {boundaries=!r}"
+            )
+        if (values is None) == (factors is None):
+            raise ValueError(
+                "exactly one of values and factors must be given, got "
+                f"values={values!r}, factors={factors!r}"
+            )
+        given, name = (values, "values") if values is not None else (factors, "factors")
+        assert given is not None
+        if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+            raise TypeError(f"{name} must be a list of numbers, got {name}={given!r}")
+        if len(given) != len(marks):
+            raise ValueError(
+                f"{name} needs one entry per boundary ({len(marks)}), got "
+                f"{name}={list(given)!r}"
+            )
+        levels = [check_float("start_lr", start_lr, positive=True)]
+        for i, item in enumerate(given):
+            if values is not None:
+                levels.append(check_float(f"values[{i}]", item, nonnegative=True))
+            else:
+                levels.append(
+                    levels[-1] * check_float(f"factors[{i}]", item, positive=True)
+                )
+        super().__init__(
+            start_lr,
+            num_steps,
+            stop_lr=levels[-1],
+            warmup_steps=warmup_steps,
+            warmup_ratio=warmup_ratio,
+            warmup_start_factor=warmup_start_factor,
+        )
+        if marks and marks[0] <= self.warmup_steps:
+            raise ValueError(
+                f"boundaries must be > warmup_steps={self.warmup_steps}, got "
+                f"boundaries={list(marks)!r}"
+            )
+        self.boundaries = marks
+        self.levels = tuple(levels)
+
+    @property
+    def scale(self) -> float:
+        return max(max(self.levels), self.warmup_start_lr)
+
+    def phases(self) -> list[tuple[int, str]]:
+        extra = [
+            (b, f"step to {v:.6g}")
+            for b, v in zip(self.boundaries, self.levels[1:], strict=True)
+        ]
+        return sorted(set(super().phases() + extra))
+
+    def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        t = step + self.warmup_steps  # boundaries are absolute steps
+        lr = xp.full_like(step, self.start_lr)
+        for boundary, level in zip(self.boundaries, self.levels[1:], strict=True):
+            lr = xp.where(t < boundary, lr, level)
+        return lr

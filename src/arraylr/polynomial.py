@@ -1,0 +1,176 @@
+r"""Constant, polynomial and linear decay: ``type="constant"``, ``"polynomial"``,
+``"linear"``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._backend import Namespace
+from ._validation import check_float
+from .base import BaseLR
+
+__all__ = ["LearningRateConstant", "LearningRateLinear", "LearningRatePolynomial"]
+
+
+@BaseLR.register("constant")
+class LearningRateConstant(BaseLR):
+    r"""A constant learning rate after the (optional) warmup.
+
+    .. math::
+
+        \eta(d) = \eta_0
+
+    Parameters
+    ----------
+    start_lr, num_steps, warmup_steps, warmup_ratio, warmup_start_factor
+        See :class:`~arraylr.BaseLR` (``stop_lr`` is ``start_lr``).
+
+    Examples
+    --------
+    >>> from arraylr import BaseLR
+    >>> lr = BaseLR(type="constant", start_lr=0.1, num_steps=100, warmup_steps=10)
+    >>> lr(5), lr(10), lr(1000)
+    (0.05, 0.1, 0.1)
+    """
+
+    _propagates_nan = False
+
+    def __init__(
+        self,
+        start_lr: float,
+        num_steps: int,
+        warmup_steps: int = 0,
+        warmup_ratio: float | None = None,
+        warmup_start_factor: float = 0.0,
+    ) -> None:
+        super().__init__(
+            start_lr,
+            num_steps,
+            stop_lr=start_lr,
+            warmup_steps=warmup_steps,
+            warmup_ratio=warmup_ratio,
+            warmup_start_factor=warmup_start_factor,
+        )
+
+    def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        return xp.full_like(step, self.start_lr)
+
+
+@BaseLR.register("polynomial")
+class LearningRatePolynomial(BaseLR):
+    r"""Polynomial decay from ``start_lr`` to ``stop_lr`` over the decay phase.
+
+    With :math:`T = \mathrm{num\_steps} - W` and power :math:`p`,
+
+    .. math::
+
+        \eta(d) = (\eta_0 - \eta_{end})
+            \left(1 - \frac{\min(d, T)}{T}\right)^{p} + \eta_{end},
+
+    and :math:`\eta_0` at every step when :math:`T = 0`.  This is
+    ``optax.polynomial_schedule(start_lr, stop_lr, power, T)`` and, with
+    ``stop_lr=0``, ``torch.optim.lr_scheduler.PolynomialLR(total_iters=T,
+    power=p)``.
+
+    Parameters
+    ----------
+    start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
+warmup_start_factor
+        See :class:`~arraylr.BaseLR`.
+    power : float, optional
+        :math:`p > 0` (default 1.0: linear).
+
+    Examples
+    --------
+    >>> from arraylr import BaseLR
+    >>> lr = BaseLR(type="polynomial", start_lr=1.0, stop_lr=0.0, num_steps=10, power=2)
+    >>> lr(0), lr(5), lr(10), lr(20)
+    (1.0, 0.25, 0.0, 0.0)
+    """
+
+    _propagates_nan = True
+    _derived = ("power",)
+
+    power: float
+
+    def __init__(
+        self,
+        start_lr: float,
+        num_steps: int,
+        stop_lr: float | None = None,
+        stop_lr_ratio: float | None = None,
+        power: float = 1.0,
+        warmup_steps: int = 0,
+        warmup_ratio: float | None = None,
+        warmup_start_factor: float = 0.0,
+    ) -> None:
+        super().__init__(
+            start_lr,
+            num_steps,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+            warmup_steps=warmup_steps,
+            warmup_ratio=warmup_ratio,
+            warmup_start_factor=warmup_start_factor,
+        )
+        self.power = check_float("power", power, positive=True)
+
+    def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        total = self.decay_num_steps
+        if total == 0:
+            return xp.full_like(step, self.start_lr)
+        # (T - min(d, T)) / T, not 1 - min(d, T) / T: the difference of integers is
+        # exact, so the fraction keeps its relative accuracy near the end (where a
+        # power below 1 magnifies any absolute error) and is exactly 0 from T on,
+        # also where a compiler turns "/ T" into "* (1 / T)" (XLA in float32).
+        remaining = (total - xp.minimum(step, total)) / total
+        if self.power != 1.0:
+            remaining = remaining**self.power
+        return (self.start_lr - self.stop_lr) * remaining + self.stop_lr
+
+
+@BaseLR.register("linear")
+class LearningRateLinear(LearningRatePolynomial):
+    r"""Linear decay from ``start_lr`` to ``stop_lr`` over the decay phase.
+
+    .. math::
+
+        \eta(d) = (\eta_0 - \eta_{end}) \left(1 - \frac{\min(d, T)}{T}\right)
+            + \eta_{end}
+
+    ``optax.linear_schedule(start_lr, stop_lr, T)``; a :class:`polynomial
+    <LearningRatePolynomial>` of power 1.
+
+    Parameters
+    ----------
+    start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
+warmup_start_factor
+        See :class:`~arraylr.BaseLR`.
+
+    Examples
+    --------
+    >>> from arraylr import BaseLR
+    >>> BaseLR(type="linear", start_lr=1.0, stop_lr=0.5, num_steps=10)(4)
+    0.8
+    """
+
+    def __init__(
+        self,
+        start_lr: float,
+        num_steps: int,
+        stop_lr: float | None = None,
+        stop_lr_ratio: float | None = None,
+        warmup_steps: int = 0,
+        warmup_ratio: float | None = None,
+        warmup_start_factor: float = 0.0,
+    ) -> None:
+        super().__init__(
+            start_lr,
+            num_steps,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+            power=1.0,
+            warmup_steps=warmup_steps,
+            warmup_ratio=warmup_ratio,
+            warmup_start_factor=warmup_start_factor,
+        )
