@@ -9,9 +9,10 @@ from typing import Any
 import array_api_compat
 import numpy as np
 import pytest
-from conftest import Backend
 
 from arraylr import BaseLR
+
+from conftest import Backend
 
 EPS64 = float(np.finfo(np.float64).eps)
 EPS32 = float(np.finfo(np.float32).eps)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import arraylr._backend as backend
 from arraylr import BaseLR
 from arraylr.testing.strategies import configs, step_arrays
+
 from conftest import BUILT_IN_TYPES
 
 BUILT_IN = st.sampled_from(BUILT_IN_TYPES).flatmap(configs)
