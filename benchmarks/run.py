@@ -104,17 +104,23 @@ class Row:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-def median_time(
-    fn: Callable[[], Any], repeat: int, sync: Callable[[Any], Any] = lambda r: r
-) -> float:
-    sync(fn())  # warm up (and compile)
-    times = []
+def race(
+    impls: list[tuple[str, Callable[[], Any]]],
+    repeat: int,
+    sync: Callable[[Any], Any] = lambda r: r,
+) -> dict[str, float]:
+    """Median time of each implementation, the repeats taken round-robin so that
+    a slow patch of a shared machine hits every peer alike."""
+    for _, fn in impls:
+        sync(fn())  # warm up (and compile)
+    times: dict[str, list[float]] = {label: [] for label, _ in impls}
     for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        sync(fn())
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for label, fn in impls:
+            gc.collect()
+            start = time.perf_counter()
+            sync(fn())
+            times[label].append(time.perf_counter() - start)
+    return {label: statistics.median(t) for label, t in times.items()}
 
 
 def per_call(fn: Callable[[], Any], number: int, repeat: int) -> float:
@@ -346,9 +352,9 @@ def case_numpy(n: int, quick: bool) -> list[Row]:
         if ref is not None:
             r = ref.BaseLR(**config)
             impls.append(("reference (deepmd-kit)", lambda: r.value(steps)))
-        for label, fn in impls:
-            row = Row("numpy", name, label, median_time(fn, repeat))
-            row.extra["peak"] = peak_memory(fn, expected.nbytes)
+        for label, seconds in race(impls, repeat).items():
+            row = Row("numpy", name, label, seconds)
+            row.extra["peak"] = peak_memory(dict(impls)[label], expected.nbytes)
             rows.append(row)
     return rows
 
@@ -375,8 +381,8 @@ def case_torch(n: int, quick: bool) -> list[Row]:
         if ref is not None:
             r = ref.BaseLR(**config)
             impls.append(("reference (deepmd-kit)", lambda: r.value(steps)))
-        for label, fn in impls:
-            rows.append(Row("torch", name, label, median_time(fn, repeat)))
+        for label, seconds in race(impls, repeat).items():
+            rows.append(Row("torch", name, label, seconds))
     return rows
 
 
@@ -425,13 +431,10 @@ def case_jax(n: int, quick: bool) -> list[Row]:
                 ("reference (deepmd-kit) array API", ref.BaseLR(**config).value)
             )
         impls += peers[name]
-        for label, fn in impls:
-            jitted = jax.jit(fn)
-            rows.append(
-                Row(
-                    "jax", name, label, median_time(lambda: jitted(steps), repeat, sync)
-                )
-            )
+        compiled = [(label, jax.jit(fn)) for label, fn in impls]
+        runs = [(label, lambda f=f: f(steps)) for label, f in compiled]
+        for label, seconds in race(runs, repeat, sync).items():
+            rows.append(Row("jax", name, label, seconds))
     return rows
 
 
