@@ -159,3 +159,15 @@ def test_python_dash_m() -> None:
     )
     assert bad.returncode == 2
     assert bad.stderr.strip() == "arraylr show: error: nope.json: no such config file"
+
+
+def test_output_piped_into_head() -> None:
+    done = subprocess.run(
+        f"{sys.executable} -m arraylr show {DEEPMD} | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout == "LearningRateExp (type 'exp')\n"
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
