@@ -206,14 +206,16 @@ def xp_device(x: Array) -> Any:
     return device
 
 
-def _check_dtype(xp: Namespace, dtype: object) -> None:
+def _check_dtype(xp: Namespace, dtype: object, step: Any) -> None:
     try:
         ok = xp.isdtype(dtype, "real floating")
-    except Exception:
+    except Exception:  # any failure means "not a dtype of xp"
         ok = False
     if not ok:
+        library = type(step).__module__.split(".")[0]
         raise TypeError(
-            f"dtype must be a real floating dtype of {xp.__name__}, got dtype={dtype!r}"
+            "dtype must be a real floating dtype of the step's library "
+            f"({library}), got dtype={dtype!r}"
         )
 
 
@@ -302,7 +304,7 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
     if dtype is None:
         out_dtype = in_dtype if is_float else wide_float
     else:
-        _check_dtype(xp, dtype)
+        _check_dtype(xp, dtype, step)
         out_dtype = dtype
     compute = xp.float32 if _is_half(xp, out_dtype) else out_dtype
     integer = not is_float and not xp.isdtype(in_dtype, "bool")
