@@ -360,6 +360,7 @@ def _compose(
     nonnegative = known and low >= 0
     all_decay = known and low >= warmup
     all_warmup = known and high < warmup and nonnegative
+    d_low, d_high = (low - warmup, high - warmup) if all_decay else (None, None)
     if not integer:  # real floating or bool steps
         t = xp.astype(step, compute, copy=False)
         if not nonnegative:
@@ -367,11 +368,11 @@ def _compose(
         if all_warmup:
             result = schedule._warmup_value(t)
         elif warmup == 0:
-            result = schedule._decay_value(t, xp)
+            result = _decay(schedule, xp, t, False, compute, d_low, d_high)
         elif all_decay:
-            result = schedule._decay_value(t - warmup, xp)
+            result = _decay(schedule, xp, t - warmup, False, compute, d_low, d_high)
         else:
-            decay = schedule._decay_value(xp.maximum(t - warmup, 0.0), xp)
+            decay = _decay(schedule, xp, xp.maximum(t - warmup, 0.0), False, compute)
             result = xp.where(t < warmup, schedule._warmup_value(t), decay)
         if not schedule._propagates_nan and xp.isdtype(step.dtype, "real floating"):
             result = xp.where(xp.isnan(t), t, result)
@@ -382,9 +383,45 @@ def _compose(
     if all_warmup:
         return schedule._warmup_value(xp.astype(t_int, compute))
     if warmup == 0:
-        return schedule._decay_value_integer(t_int, xp, compute)
+        return _decay(schedule, xp, t_int, True, compute, d_low, d_high)
     if all_decay:
-        return schedule._decay_value_integer(t_int - warmup, xp, compute)
-    decay = schedule._decay_value_integer(xp.maximum(t_int - warmup, 0), xp, compute)
+        return _decay(schedule, xp, t_int - warmup, True, compute, d_low, d_high)
+    decay = _decay(schedule, xp, xp.maximum(t_int - warmup, 0), True, compute)
     warm = schedule._warmup_value(xp.astype(t_int, compute))
     return xp.where(t_int < warmup, warm, decay)
+
+
+def _decay(
+    schedule: BaseLR,
+    xp: Namespace,
+    d: Array,
+    integer: bool,
+    compute: object,
+    low: Any = None,
+    high: Any = None,
+) -> Array:
+    """The decay rule at decay-phase steps ``d``, with the schedule's plateaus
+    (intervals where the rate is a constant) selected over it.
+
+    With known bounds ``low``/``high`` of ``d`` (NumPy blocks), a block inside one
+    plateau skips the formula and a block outside a plateau skips its select.
+    """
+    known = low is not None and high is not None
+    for start, end, level in schedule._plateaus:
+        if known and low >= start and (end is None or high < end):
+            return xp.full_like(d, level, dtype=compute)
+    if integer:
+        value = schedule._decay_value_integer(d, xp, compute)
+    else:
+        value = schedule._decay_value(d, xp)
+    for start, end, level in schedule._plateaus:
+        if known and ((end is not None and low >= end) or high < start):
+            continue
+        if end is None:
+            inside = d >= start
+        elif start <= 0:
+            inside = d < end
+        else:
+            inside = (d >= start) & (d < end)
+        value = xp.where(inside, level, value)
+    return value

@@ -160,7 +160,9 @@ class BaseLR(metaclass=_ScheduleMeta):
     Subclasses implement ``_decay_value(step, xp)``: the decay rule at the
     decay-phase step ``step >= 0``, written with the operations of ``xp`` (an
     array-API namespace, or arraylr's scalar namespace for Python numbers).
-    They must not branch in Python on the step's values.
+    They must not branch in Python on the step's values.  A rule that is constant
+    on some intervals (before a decay starts, after it ends) can list them in
+    ``_plateaus`` instead of selecting them itself.
     """
 
     type_name: ClassVar[str | None] = None
@@ -168,6 +170,11 @@ class BaseLR(metaclass=_ScheduleMeta):
 
     _propagates_nan: ClassVar[bool] = False
     """True when ``_decay_value`` already gives NaN for a NaN step."""
+
+    _plateaus: tuple[tuple[int, int | None, float], ...] = ()
+    """``(start, end, rate)``: decay-phase steps ``start <= d < end`` (``end``
+    ``None``: no end) where the rate is the constant ``rate``.  Optional; BaseLR
+    selects them over the formula (arrays) or returns them at once (scalars)."""
 
     _derived: ClassVar[tuple[str, ...]] = (
         "start_lr",
@@ -315,14 +322,17 @@ class BaseLR(metaclass=_ScheduleMeta):
             # math module's functions), the common case (t >= W) tested first.
             warmup = self.warmup_steps
             if step >= warmup:
-                return float(self._decay_value(step - warmup, SCALAR))
-            if step != step:  # NaN
+                d = step - warmup
+            elif step != step:  # NaN
                 return math.nan
-            if step <= 0:  # steps below 0 count as step 0
-                if warmup == 0:
-                    return float(self._decay_value(0, SCALAR))
-                step = 0
-            return float(self._warmup_value(step))
+            elif step > 0 or warmup:  # warmup; steps below 0 count as step 0
+                return float(self._warmup_value(step if step > 0 else 0))
+            else:
+                d = 0
+            for start, end, level in self._plateaus:
+                if d >= start and (end is None or d < end):
+                    return level
+            return float(self._decay_value(d, SCALAR))
         if (
             dtype is None
             and isinstance(step, (int, float))

@@ -73,12 +73,14 @@ warmup_start_factor
         )
         self.lr_min_factor = self.stop_lr / self.start_lr
         self._half_span = 0.5 * (1 - self.lr_min_factor)
-        self._final_lr = self.start_lr * self.lr_min_factor
+        if self.decay_num_steps > 0:  # exactly start_lr * f from T on
+            self._plateaus = (
+                (self.decay_num_steps, None, self.start_lr * self.lr_min_factor),
+            )
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         total = self.decay_num_steps
         if total == 0:
             return xp.full_like(step, self.start_lr)
         wave = 1 + xp.cos(xp.pi * (step / total))
-        lr = self.start_lr * (self.lr_min_factor + self._half_span * wave)
-        return xp.where(step >= total, self._final_lr, lr)
+        return self.start_lr * (self.lr_min_factor + self._half_span * wave)

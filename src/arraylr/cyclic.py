@@ -219,6 +219,7 @@ class LearningRateOneCycle(BaseLR):
         self.anneal = check_choice("anneal", anneal, get_args(Anneal))
         self.initial_lr = peak / div
         self.up_steps = int(pct * self.num_steps)
+        self._plateaus = ((self.num_steps, None, self.stop_lr),)
 
     @property
     def scale(self) -> float:
@@ -240,5 +241,4 @@ class LearningRateOneCycle(BaseLR):
         falling = self._interpolate(
             self.start_lr, self.stop_lr, (step - up) / max(total - up, 1), xp
         )
-        lr = xp.where(step < up, rising, falling)
-        return xp.where(step >= total, self.stop_lr, lr)
+        return xp.where(step < up, rising, falling)

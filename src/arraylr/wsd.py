@@ -112,6 +112,12 @@ warmup_start_factor
             1, min(int(ratio * num_steps), self.decay_num_steps)
         )
         self.stable_steps = self.decay_num_steps - self.decay_phase_steps
+        plateaus: list[tuple[int, int | None, float]] = [
+            (self.decay_num_steps, None, self.stop_lr)  # exactly lr_end from T on
+        ]
+        if self.stable_steps > 0:
+            plateaus.insert(0, (0, self.stable_steps, self.start_lr))
+        self._plateaus = tuple(plateaus)
 
     def phases(self) -> list[tuple[int, str]]:
         extra = [(self.warmup_steps + self.stable_steps, "start of decay phase")]
@@ -121,10 +127,7 @@ warmup_start_factor
         lr0, lr_end = self.start_lr, self.stop_lr
         tau = xp.clip((step - self.stable_steps) / self.decay_phase_steps, 0.0, 1.0)
         if self.decay_type == "inverse_linear":
-            lr = 1.0 / (tau / lr_end + (1 - tau) / lr0)
-        elif self.decay_type == "cosine":
-            lr = lr_end + (lr0 - lr_end) * 0.5 * (1 + xp.cos(xp.pi * tau))
-        else:
-            lr = lr0 + (lr_end - lr0) * tau
-        lr = xp.where(step < self.stable_steps, lr0, lr)
-        return xp.where(step >= self.decay_num_steps, lr_end, lr)
+            return 1.0 / (tau / lr_end + (1 - tau) / lr0)
+        if self.decay_type == "cosine":
+            return lr_end + (lr0 - lr_end) * 0.5 * (1 + xp.cos(xp.pi * tau))
+        return lr0 + (lr_end - lr0) * tau
