@@ -8,9 +8,10 @@ Each check returns the value as a plain Python ``int``/``float``/``bool``/``str`
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 
@@ -49,6 +50,16 @@ def check_float(
     if at_most is not None and result > at_most:
         raise ValueError(f"{name} must be <= {at_most}, {_got(name, value)}")
     return result
+
+
+def check_boundaries(name: str, value: Any) -> tuple[int, ...]:
+    """A list of strictly increasing steps, each a positive integer."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a list of steps, {_got(name, value)}")
+    marks = tuple(check_int(f"{name}[{i}]", b, minimum=1) for i, b in enumerate(value))
+    if any(b >= c for b, c in itertools.pairwise(marks)):
+        raise ValueError(f"{name} must be strictly increasing, {_got(name, value)}")
+    return marks
 
 
 def check_bool(name: str, value: Any) -> bool:

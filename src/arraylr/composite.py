@@ -2,12 +2,11 @@ r"""Composition: child schedules one after another, ``type="sequence"``."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._backend import Array, Namespace
-from ._validation import check_int
+from ._validation import check_boundaries, check_int
 from .base import BaseLR
 
 __all__ = ["LearningRateSequence"]
@@ -79,16 +78,7 @@ class LearningRateSequence(BaseLR):
             )
         if not schedules:
             raise ValueError("schedules must hold at least one schedule, got []")
-        if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, Sequence):
-            raise TypeError(f"boundaries must be a list of steps, got {boundaries=!r}")
-        marks = tuple(
-            check_int(f"boundaries[{i}]", b, minimum=1)
-            for i, b in enumerate(boundaries)
-        )
-        if any(b >= c for b, c in itertools.pairwise(marks)):
-            raise ValueError(
-                f"boundaries must be strictly increasing, got {boundaries=!r}"
-            )
+        marks = check_boundaries("boundaries", boundaries)
         if len(marks) != len(schedules) - 1:
             raise ValueError(
                 f"boundaries needs len(schedules) - 1 = {len(schedules) - 1} entries, "

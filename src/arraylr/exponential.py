@@ -134,6 +134,6 @@ warmup_start_factor
         return self._from_exponent(step // self.decay_steps, xp)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
-        if self.smooth:
-            return self._decay_value(xp.astype(step, dtype), xp)
+        if self.smooth:  # no staircase: the default cast-then-formula route
+            return super()._decay_value_integer(step, xp, dtype)
         return self._from_exponent(xp.astype(step // self.decay_steps, dtype), xp)

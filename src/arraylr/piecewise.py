@@ -2,12 +2,11 @@ r"""Piecewise constant (step / multi-step) schedules: ``type="piecewise"``."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
 from ._backend import Namespace
-from ._validation import check_float, check_int
+from ._validation import check_boundaries, check_float
 from .base import BaseLR
 
 __all__ = ["LearningRatePiecewise"]
@@ -73,16 +72,7 @@ class LearningRatePiecewise(BaseLR):
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
     ) -> None:
-        if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, Sequence):
-            raise TypeError(f"boundaries must be a list of steps, got {boundaries=!r}")
-        marks = tuple(
-            check_int(f"boundaries[{i}]", b, minimum=1)
-            for i, b in enumerate(boundaries)
-        )
-        if any(b >= c for b, c in itertools.pairwise(marks)):
-            raise ValueError(
-                f"boundaries must be strictly increasing, got {boundaries=!r}"
-            )
+        marks = check_boundaries("boundaries", boundaries)
         if (values is None) == (factors is None):
             raise ValueError(
                 "exactly one of values and factors must be given, got "
