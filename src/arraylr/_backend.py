@@ -29,7 +29,16 @@ Array = Any
 Namespace = Any
 """An array-API namespace, or :data:`SCALAR`."""
 
-__all__ = ["SCALAR", "Array", "Namespace", "evaluate", "namespace_of"]
+__all__ = [
+    "SCALAR",
+    "Array",
+    "Namespace",
+    "ceil_float",
+    "evaluate",
+    "float_bits",
+    "namespace_of",
+    "split_float",
+]
 
 
 def _where(condition: object, x1: Any, x2: Any) -> Any:
@@ -276,6 +285,36 @@ def _block_size(step: Any) -> int:
     return 0
 
 
+def _normalise(step: Any) -> tuple[Any, Any]:
+    """``step`` as an array this module can evaluate, and a function that turns the
+    result back into what the caller gave (NumPy subclasses)."""
+    if isinstance(step, np.ndarray) and type(step) is not np.ndarray:
+        if isinstance(step, np.ma.MaskedArray):  # the mask is kept, not computed
+            mask = np.ma.getmaskarray(step).copy()
+            return np.ma.getdata(step), lambda out: np.ma.MaskedArray(out, mask=mask)
+        if isinstance(step, np.matrix):
+            return np.asarray(step), np.asmatrix
+        return np.asarray(step), lambda out: out  # memmap and the like
+    return _as_array(step), None
+
+
+def _check_array(step: Any, xp: Namespace) -> None:
+    if not (hasattr(step, "dtype") and hasattr(step, "shape")) or (
+        type(step).__module__.startswith("torch") and not _is_torch_tensor(step)
+    ):
+        raise TypeError(
+            "step must be a Python int or float, a list/tuple of them, or an "
+            "array supported by array-api-compat (NumPy, PyTorch, JAX, CuPy, "
+            f"Dask, array-api-strict, ...); got step of type {type(step).__name__}"
+        )
+
+
+def _is_torch_tensor(step: Any) -> bool:
+    import torch
+
+    return isinstance(step, torch.Tensor)
+
+
 def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
     """Evaluate ``schedule`` at an array of steps, following SPEC section 6.
 
@@ -284,16 +323,21 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
     (otherwise its default real floating dtype), unless ``dtype`` is given.
     Half-precision results are computed in float32.
 
-    Large NumPy arrays are evaluated in blocks of :data:`CHUNK` elements written
-    into one preallocated result: the formula's temporaries then stay in the CPU
-    cache instead of streaming through memory once per operation, and the peak
-    extra memory is the result plus a few blocks.  NumPy is eager, so each block's
-    minimum and maximum are known for free and let a block skip what cannot apply
-    to it (the negative-step clamp, the warmup line, the warmup/decay select);
-    every other backend gets the single traceable expression.
+    Unsigned steps that fit the widest signed integer dtype are converted to it;
+    wider ones (uint64, or uint32 under JAX without x64) are evaluated as floating
+    steps, so that a step past the signed range never wraps round to a negative one.
+
+    Large NumPy arrays (and PyTorch CPU tensors) are evaluated in blocks of
+    :data:`CHUNK` elements written into one preallocated result: the formula's
+    temporaries then stay in the CPU cache instead of streaming through memory
+    once per operation, and the peak extra memory is the result plus a few
+    blocks.  NumPy is eager, so each block's minimum and maximum are known for
+    free and let :meth:`BaseLR._compose` skip what cannot apply to the block; every
+    other backend gets the single traceable expression.
     """
-    step = _as_array(step)
+    step, restore = _normalise(step)
     xp = namespace_of(step)
+    _check_array(step, xp)
     in_dtype = step.dtype
     is_float = xp.isdtype(in_dtype, "real floating")
     if not is_float and not xp.isdtype(in_dtype, ("integral", "bool")):
@@ -308,6 +352,12 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
         out_dtype = dtype
     compute = xp.float32 if _is_half(xp, out_dtype) else out_dtype
     integer = not is_float and not xp.isdtype(in_dtype, "bool")
+    if integer and xp.isdtype(in_dtype, "unsigned integer"):
+        if xp.iinfo(in_dtype).max <= xp.iinfo(wide_int).max:
+            step = xp.astype(step, wide_int)
+        else:
+            step = xp.astype(step, compute)
+            integer = False
 
     chunk = _block_size(step)
     if chunk:
@@ -316,8 +366,7 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
         flat_in = xp.reshape(step, (-1,))
         for start in range(0, flat_in.shape[0], chunk):
             block = flat_in[start : start + chunk]
-            flat_out[start : start + chunk] = _compose(
-                schedule,
+            flat_out[start : start + chunk] = schedule._compose(
                 xp,
                 block,
                 integer,
@@ -326,9 +375,9 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
                 low=float(xp.min(block)),
                 high=float(xp.max(block)),
             )
-        return out
+        return out if restore is None else restore(out)
 
-    result = _compose(schedule, xp, step, integer, compute, wide_int)
+    result = schedule._compose(xp, step, integer, compute, wide_int)
     if result.dtype != out_dtype:
         result = xp.astype(result, out_dtype)
     if isinstance(step, np.ndarray):
@@ -336,92 +385,71 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
             result = np.asarray(result)  # NumPy turns 0-d results into scalars
     elif isinstance(step, np.generic) and isinstance(result, np.ndarray):
         result = result[()]  # a NumPy scalar in, a NumPy scalar out, as ufuncs do
-    return result
+    return result if restore is None else restore(result)
 
 
-def _compose(
-    schedule: BaseLR,
-    xp: Namespace,
-    step: Array,
-    integer: bool,
-    compute: object,
-    wide_int: object,
-    low: Any = None,
-    high: Any = None,
-) -> Array:
-    """Clamp negative steps, split warmup from decay, call the schedule's rule.
+_BITS: dict[tuple[type, Any], int] = {}
 
-    ``low``/``high``, when given, bound the step values (NumPy blocks only): a
-    clamp or branch that cannot change the result is then skipped.  A NaN bound
-    compares false everywhere and so takes the general path.
+
+def float_bits(xp: Namespace, dtype: object) -> int:
+    """The width in bits of the real floating dtype ``dtype`` (cached)."""
+    # keyed with the dtype's type first: dtypes of different libraries are then
+    # never compared with each other (array-api-strict warns when they are)
+    key = (type(dtype), dtype)
+    try:
+        bits = _BITS.get(key)
+    except TypeError:  # an unhashable dtype object
+        return int(xp.finfo(dtype).bits)
+    if bits is None:
+        bits = int(xp.finfo(dtype).bits)
+        if len(_BITS) < 256:
+            _BITS[key] = bits
+    return bits
+
+
+_CEIL: dict[tuple[int, int], float] = {}
+_SPLIT: dict[tuple[int, int], tuple[float, float]] = {}
+
+
+def ceil_float(value: int, bits: int) -> float:
+    """The smallest float of width ``bits`` (32 or 64) that is ``>= value``.
+
+    For a floating step ``t`` of that width, ``t < value`` exactly when
+    ``t < ceil_float(value, bits)``: comparing with the rounded-up constant puts
+    every step on the right side of an integer edge, also past 2**24 (float32) or
+    2**53 (float64), where rounding the edge to nearest would not.
     """
-    warmup = schedule.warmup_steps
-    known = low is not None and high is not None
-    nonnegative = known and low >= 0
-    all_decay = known and low >= warmup
-    all_warmup = known and high < warmup and nonnegative
-    d_low, d_high = (low - warmup, high - warmup) if all_decay else (None, None)
-    if not integer:  # real floating or bool steps
-        t = xp.astype(step, compute, copy=False)
-        if not nonnegative:
-            t = xp.maximum(t, 0.0)
-        if all_warmup:
-            result = schedule._warmup_value(t)
-        elif warmup == 0:
-            result = _decay(schedule, xp, t, False, compute, d_low, d_high)
-        elif all_decay:
-            result = _decay(schedule, xp, t - warmup, False, compute, d_low, d_high)
-        else:
-            decay = _decay(schedule, xp, xp.maximum(t - warmup, 0.0), False, compute)
-            result = xp.where(t < warmup, schedule._warmup_value(t), decay)
-        if not schedule._propagates_nan and xp.isdtype(step.dtype, "real floating"):
-            result = xp.where(xp.isnan(t), t, result)
-        return result
-    t_int = xp.astype(step, wide_int, copy=False)
-    if not nonnegative and xp.isdtype(step.dtype, "signed integer"):
-        t_int = xp.maximum(t_int, 0)
-    if all_warmup:
-        return schedule._warmup_value(xp.astype(t_int, compute))
-    if warmup == 0:
-        return _decay(schedule, xp, t_int, True, compute, d_low, d_high)
-    if all_decay:
-        return _decay(schedule, xp, t_int - warmup, True, compute, d_low, d_high)
-    decay = _decay(schedule, xp, xp.maximum(t_int - warmup, 0), True, compute)
-    warm = schedule._warmup_value(xp.astype(t_int, compute))
-    return xp.where(t_int < warmup, warm, decay)
+    if value >= 2**1024:
+        return math.inf
+    up = float(value)
+    if up < value:
+        up = math.nextafter(up, math.inf)
+    if bits <= 32:
+        narrow = float(np.float32(up)) if abs(up) < 3.4e38 else math.inf
+        if narrow < up:
+            narrow = float(np.nextafter(np.float32(narrow), np.float32(np.inf)))
+        return narrow
+    return up
 
 
-def _decay(
-    schedule: BaseLR,
-    xp: Namespace,
-    d: Array,
-    integer: bool,
-    compute: object,
-    low: Any = None,
-    high: Any = None,
-) -> Array:
-    """The decay rule at decay-phase steps ``d``, with the schedule's plateaus
-    (intervals where the rate is a constant) selected over it.
+def split_float(value: int, bits: int) -> tuple[float, float]:
+    """``(hi, lo)``, floats of width ``bits`` with ``hi + lo == value`` to twice
+    the precision: ``(hi - t) + lo`` is then ``value - t`` with one rounding for
+    steps ``t`` near ``value`` (``hi - t`` is exact there, by Sterbenz's lemma)."""
+    key = (value, bits)
+    cached = _SPLIT.get(key)
+    if cached is None:
+        cached = _split_float(value, bits)
+        if len(_SPLIT) < 4096:
+            _SPLIT[key] = cached
+    return cached
 
-    With known bounds ``low``/``high`` of ``d`` (NumPy blocks), a block inside one
-    plateau skips the formula and a block outside a plateau skips its select.
-    """
-    known = low is not None and high is not None
-    for start, end, level in schedule._plateaus:
-        if known and low >= start and (end is None or high < end):
-            return xp.full_like(d, level, dtype=compute)
-    if integer:
-        value = schedule._decay_value_integer(d, xp, compute)
+
+def _split_float(value: int, bits: int) -> tuple[float, float]:
+    if bits <= 32:
+        hi = float(np.float32(value)) if abs(value) < 3.4e38 else math.inf
+        lo = float(np.float32(value - int(hi))) if math.isfinite(hi) else 0.0
     else:
-        value = schedule._decay_value(d, xp)
-    for start, end, level in schedule._plateaus:
-        if known and ((end is not None and low >= end) or high < start):
-            continue
-        if end is None:
-            inside = d >= start
-        elif start <= 0:
-            inside = d < end
-        else:
-            inside = (d >= start) & (d < end)
-        value = xp.where(inside, level, value)
-    return value
+        hi = float(value)
+        lo = float(value - int(hi))
+    return hi, lo

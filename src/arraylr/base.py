@@ -23,18 +23,46 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import sys
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from ._backend import SCALAR, Array, Namespace, evaluate
-from ._validation import check_float, check_int, suggest
+from ._backend import (
+    SCALAR,
+    Array,
+    Namespace,
+    ceil_float,
+    evaluate,
+    float_bits,
+)
+from ._validation import (
+    bounded_copy,
+    check_float,
+    check_int,
+    check_ratio,
+    short_repr,
+    suggest,
+)
 
 __all__ = ["BaseLR"]
 
 _S = TypeVar("_S", bound="type[BaseLR]")
+
+_HUGE = sys.float_info.max
+"""Scalar steps above this (``+inf``, or Python ints no float holds) give
+:attr:`BaseLR.final_lr`."""
+
+
+def _is_array(step: Any) -> bool:
+    return isinstance(step, np.generic)
+
+
+def _int_max(xp: Namespace, t: Array) -> int:
+    """The largest value of ``t``'s integer dtype (queried only for large edges)."""
+    return int(xp.iinfo(t.dtype).max)
 
 _REGISTRY: dict[str, type[BaseLR]] = {}
 
@@ -57,12 +85,28 @@ def _plain(value: Any) -> Any:
 
 
 def _hashable(value: Any) -> Any:
-    """A hashable image of a ``to_dict`` value."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    if isinstance(value, list):
+    """A hashable image of a recorded parameter: equal for equal configs, whether
+    a child schedule was given as an object or as its ``to_dict()``."""
+    if isinstance(value, BaseLR):
+        if type(value).__dict__.get("type_name") is None:  # unregistered: by object
+            return (type(value), _hashable(value._params))
+        return _hashable(value.to_dict())
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _hashable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
         return tuple(_hashable(v) for v in value)
-    return value
+    return _plain(value)
+
+
+def _show(value: Any) -> str:
+    """``repr`` text of a recorded parameter (child schedules by their repr)."""
+    if isinstance(value, BaseLR):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k!r}: {_show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return repr(_plain(value))
 
 
 class _ScheduleMeta(ABCMeta):
@@ -102,6 +146,10 @@ class _ScheduleMeta(ABCMeta):
         except TypeError as exc:
             raise TypeError(f"{target.__name__}: {exc}") from None
         bound.apply_defaults()
+        # immutable copies, so that a caller who reuses its lists and dicts
+        # changes neither the schedule nor what to_dict/==/hash/repr report
+        for name in list(bound.arguments):
+            bound.arguments[name] = bounded_copy(name, bound.arguments[name])
         obj = type.__call__(target, *bound.args, **bound.kwargs)
         recorded: dict[str, Any] = {}
         for name, val in bound.arguments.items():
@@ -110,6 +158,7 @@ class _ScheduleMeta(ABCMeta):
                 recorded.update(val)
             elif kind is not inspect.Parameter.VAR_POSITIONAL:
                 recorded[name] = val
+        obj._check_finite()
         object.__setattr__(obj, "_params", recorded)
         object.__setattr__(obj, "_frozen", True)
         return obj
@@ -187,6 +236,13 @@ class BaseLR(metaclass=_ScheduleMeta):
 
     _params: dict[str, Any]
     _frozen: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # ``__call__`` is ``value`` itself (one call less on the scalar route); a
+        # subclass that overrides ``value`` gets its own ``value`` as ``__call__``
+        if "value" in cls.__dict__ and "__call__" not in cls.__dict__:
+            cls.__call__ = cls.__dict__["value"]
     _signature: ClassVar[inspect.Signature | None] = None
 
     start_lr: float
@@ -217,6 +273,11 @@ class BaseLR(metaclass=_ScheduleMeta):
         if stop_lr_ratio is not None:
             ratio = check_float("stop_lr_ratio", stop_lr_ratio, nonnegative=True)
             stop = start_lr * ratio
+            if not math.isfinite(stop):
+                raise ValueError(
+                    f"stop_lr_ratio={short_repr(stop_lr_ratio)} with start_lr="
+                    f"{start_lr!r} gives stop_lr={stop!r}: it must be finite"
+                )
         else:
             stop = check_float("stop_lr", stop_lr, nonnegative=True)
         warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
@@ -227,7 +288,7 @@ class BaseLR(metaclass=_ScheduleMeta):
                     "warmup_steps and warmup_ratio are mutually exclusive, got "
                     f"warmup_steps={warmup_steps!r}, warmup_ratio={warmup_ratio!r}"
                 )
-            ratio = check_float("warmup_ratio", warmup_ratio, nonnegative=True)
+            ratio = check_ratio("warmup_ratio", warmup_ratio)
             warmup_steps = int(ratio * num_steps)
             source = f"warmup_steps={warmup_steps} (from warmup_ratio={ratio!r})"
         if num_steps > 0 and warmup_steps >= num_steps:
@@ -242,6 +303,12 @@ class BaseLR(metaclass=_ScheduleMeta):
         factor = check_float(
             "warmup_start_factor", warmup_start_factor, nonnegative=True
         )
+        if not math.isfinite(factor * start_lr):
+            raise ValueError(
+                f"warmup_start_factor={short_repr(warmup_start_factor)} with "
+                f"start_lr={start_lr!r} gives warmup_start_lr={factor * start_lr!r}: "
+                "it must be finite"
+            )
 
         self.start_lr = start_lr
         self.stop_lr = stop
@@ -288,9 +355,26 @@ class BaseLR(metaclass=_ScheduleMeta):
 
     @property
     def scale(self) -> float:
-        """``S``, the scale of the SPEC agreement bounds: the largest rate the
-        schedule's parameters name (``max(start_lr, warmup_start_lr)`` here)."""
-        return max(self.start_lr, self.warmup_start_lr)
+        """``S``, the scale of the agreement bounds: the largest rate the
+        schedule's parameters name (``max(start_lr, warmup_start_lr, stop_lr)``
+        here; ``stop_lr`` counts for schedules that rise)."""
+        return max(self.start_lr, self.warmup_start_lr, self.stop_lr)
+
+    @property
+    def final_lr(self) -> float:
+        """The rate past the end: the value at step ``+inf`` (and at Python
+        ``int`` steps too large for a float), the same on every route.
+        ``stop_lr`` unless a schedule says otherwise."""
+        return self.stop_lr
+
+    def _check_finite(self) -> None:
+        """Refuse a config whose derived values overflow (run after ``__init__``)."""
+        for name, val in self.describe().items():
+            if isinstance(val, float) and not math.isfinite(val):
+                raise ValueError(
+                    f"{type(self).__name__}: these parameters give {name}={val!r}, "
+                    "which must be finite (a value overflows float64)"
+                )
 
     # ---------------------------------------------------------------- evaluation
 
@@ -305,7 +389,9 @@ class BaseLR(metaclass=_ScheduleMeta):
             array-API library (NumPy, PyTorch on any device, JAX, CuPy, Dask,
             array-api-strict, ...) returns an array of that library, device and
             shape; NumPy scalars count as arrays and lists/tuples are converted
-            with NumPy.
+            with NumPy.  Steps below 0 count as 0, a NaN step gives NaN, and
+            ``+inf`` (or a Python ``int`` beyond float range) gives
+            :attr:`final_lr`.
         dtype : dtype, optional
             Result dtype (a real floating dtype of the step's namespace). By
             default a floating step keeps its dtype and an integer or bool step
@@ -322,6 +408,8 @@ class BaseLR(metaclass=_ScheduleMeta):
             # math module's functions), the common case (t >= W) tested first.
             warmup = self.warmup_steps
             if step >= warmup:
+                if step > _HUGE:  # +inf, or an int no float can hold
+                    return self.final_lr
                 d = step - warmup
             elif step != step:  # NaN
                 return math.nan
@@ -333,15 +421,119 @@ class BaseLR(metaclass=_ScheduleMeta):
                 if d >= start and (end is None or d < end):
                     return level
             return float(self._decay_value(d, SCALAR))
-        if (
-            dtype is None
-            and isinstance(step, (int, float))
-            and not isinstance(step, np.generic)
-        ):  # bool and other int/float subclasses
-            return self.value(float(step) if isinstance(step, float) else int(step))
+        if dtype is None and isinstance(step, numbers.Real) and not _is_array(step):
+            # bool, int/float subclasses, Fraction: Python numbers
+            if isinstance(step, numbers.Integral):
+                return self.value(int(step))
+            return self.value(float(step))
         return evaluate(self, step, dtype)
 
     __call__ = value
+
+    def _compose(
+        self,
+        xp: Namespace,
+        step: Array,
+        integer: bool,
+        compute: object,
+        wide_int: object,
+        low: Any = None,
+        high: Any = None,
+    ) -> Array:
+        """Clamp negative steps, split warmup from decay, apply the decay rule.
+
+        Called by the backend layer with a step array (a whole array, or a NumPy
+        or PyTorch CPU block) and the dtypes it chose.  ``low``/``high``, when
+        given, bound the step values (eager blocks only): a clamp or branch that
+        cannot change the result is then skipped.  A NaN bound compares false
+        everywhere and so takes the general path.
+        """
+        warmup = self.warmup_steps
+        known = low is not None and high is not None
+        nonnegative = known and low >= 0
+        all_decay = known and low >= warmup
+        all_warmup = known and high < warmup and nonnegative
+        d_low, d_high = (low - warmup, high - warmup) if all_decay else (None, None)
+        if integer:
+            t = xp.astype(step, wide_int, copy=False)
+            if not nonnegative and xp.isdtype(step.dtype, "signed integer"):
+                t = xp.maximum(t, 0)
+            if all_warmup:
+                return self._warmup_value(xp.astype(t, compute))
+            if warmup == 0 or all_decay:
+                return self._decay(xp, t, True, compute, d_low, d_high)
+            decay = self._decay(xp, xp.maximum(t, warmup), True, compute)
+            warm = self._warmup_value(xp.astype(t, compute))
+            return xp.where(t < warmup, warm, decay)
+        # real floating or bool steps
+        t = xp.astype(step, compute, copy=False)
+        if not nonnegative:
+            t = xp.maximum(t, 0.0)
+        if all_warmup:
+            result = self._warmup_value(t)
+        elif warmup == 0 or all_decay:
+            result = self._decay(xp, t, False, compute, d_low, d_high)
+        else:
+            decay = self._decay(xp, xp.maximum(t, float(warmup)), False, compute)
+            edge = ceil_float(warmup, float_bits(xp, compute))
+            result = xp.where(t < edge, self._warmup_value(t), decay)
+        if not self._propagates_nan and xp.isdtype(step.dtype, "real floating"):
+            result = xp.where(xp.isnan(t), t, result)
+        return result
+
+    def _decay(
+        self,
+        xp: Namespace,
+        t: Array,
+        integer: bool,
+        compute: object,
+        low: Any = None,
+        high: Any = None,
+    ) -> Array:
+        """The decay rule at absolute steps ``t >= W`` (integer or floating), with
+        the schedule's plateaus selected over it.
+
+        Plateau edges are compared with the absolute step: exactly for integer
+        steps, and against edges rounded up to the compute dtype for floating
+        steps, so that no step lands on the wrong side of an edge that the dtype
+        cannot hold.  With known bounds ``low``/``high`` of the decay-phase step
+        (eager blocks), a block inside one plateau skips the formula and a block
+        outside a plateau skips its select.
+        """
+        warmup = self.warmup_steps
+        known = low is not None and high is not None
+        for start, end, level in self._plateaus:
+            if known and low >= start and (end is None or high < end):
+                return xp.full_like(t, level, dtype=compute)
+        d = t - warmup if warmup else t
+        if integer:
+            value = self._decay_value_integer(d, xp, compute)
+        else:
+            value = self._decay_value(d, xp)
+        for start, end, level in self._plateaus:
+            if known and ((end is not None and low >= end) or high < start):
+                continue
+            first: Any = warmup + start if start > 0 else None
+            last: Any = warmup + end if end is not None else None
+            if integer:  # an edge past the dtype's range is never reached
+                if first is not None and first > _int_max(xp, t):
+                    continue
+                if last is not None and last > _int_max(xp, t):
+                    last = None
+            else:
+                bits = float_bits(xp, compute)
+                first = None if first is None else ceil_float(first, bits)
+                last = None if last is None else ceil_float(last, bits)
+            if first is not None and last is not None:
+                inside = (t >= first) & (t < last)
+            elif last is not None:
+                inside = t < last
+            elif first is not None:
+                inside = t >= first
+            else:
+                return xp.full_like(t, level, dtype=compute)
+            value = xp.where(inside, level, value)
+        return value
 
     # ------------------------------------------------------------------ registry
 
@@ -460,7 +652,7 @@ class BaseLR(metaclass=_ScheduleMeta):
 
     def __repr__(self) -> str:
         args = ", ".join(
-            f"{k}={_plain(v)!r}" for k, v in self._params.items() if v is not None
+            f"{k}={_show(v)}" for k, v in self._params.items() if v is not None
         )
         return f"{type(self).__name__}({args})"
 
@@ -468,10 +660,10 @@ class BaseLR(metaclass=_ScheduleMeta):
         if type(other) is not type(self):
             return NotImplemented
         assert isinstance(other, BaseLR)
-        return bool(_hashable(_plain(self._params)) == _hashable(_plain(other._params)))
+        return bool(_hashable(self._params) == _hashable(other._params))
 
     def __hash__(self) -> int:
-        return hash((type(self), _hashable(_plain(self._params))))
+        return hash((type(self), _hashable(self._params)))
 
     def __setattr__(self, name: str, value: Any) -> None:
         if self._frozen:  # a class default until construction ends; reading
@@ -486,7 +678,16 @@ class BaseLR(metaclass=_ScheduleMeta):
         raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self._params))
+        return (_rebuild, (type(self), _thaw(self._params)))
+
+
+def _thaw(value: Any) -> Any:
+    """A frozen parameter as plain lists and dicts (child schedules kept)."""
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_thaw(v) for v in value]
+    return value
 
 
 def _rebuild(cls: type[BaseLR], params: dict[str, Any]) -> BaseLR:
