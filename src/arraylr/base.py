@@ -64,6 +64,7 @@ def _int_max(xp: Namespace, t: Array) -> int:
     """The largest value of ``t``'s integer dtype (queried only for large edges)."""
     return int(xp.iinfo(t.dtype).max)
 
+
 _REGISTRY: dict[str, type[BaseLR]] = {}
 
 
@@ -243,6 +244,7 @@ class BaseLR(metaclass=_ScheduleMeta):
         # subclass that overrides ``value`` gets its own ``value`` as ``__call__``
         if "value" in cls.__dict__ and "__call__" not in cls.__dict__:
             cls.__call__ = cls.__dict__["value"]
+
     _signature: ClassVar[inspect.Signature | None] = None
 
     start_lr: float

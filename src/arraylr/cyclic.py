@@ -3,11 +3,12 @@ the one-cycle policy (``type="onecycle"``)."""
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any, Literal, get_args
 
-from ._backend import Namespace
-from ._validation import check_choice, check_float, check_int
+from ._backend import SCALAR, Array, Namespace, ceil_float, float_bits, xp_device
+from ._validation import MAX_STEP, check_choice, check_float, check_int
 from .base import BaseLR
 
 __all__ = ["LearningRateCosineRestarts", "LearningRateOneCycle"]
@@ -31,7 +32,11 @@ class LearningRateCosineRestarts(BaseLR):
 
     where :math:`\gamma` = ``peak_decay`` lowers each cycle's peak.  With
     :math:`\gamma = 1` this is ``torch.optim.lr_scheduler.CosineAnnealingWarmRestarts
-    (T_0=P, T_mult=m, eta_min=stop_lr)``.  Cycles go on past ``num_steps``.
+    (T_0=P, T_mult=m, eta_min=stop_lr)``.  Cycles go on past ``num_steps``; a
+    peak never falls below ``stop_lr`` (:math:`\max(\gamma^n \eta_0,
+    \eta_{end})`), and the rate at step ``+inf`` is ``stop_lr``.  The cycle of a
+    step is found exactly: with integer arithmetic for integer steps, and for
+    floating steps by a closed form corrected against the cycle starts.
 
     Parameters
     ----------
@@ -83,49 +88,154 @@ warmup_start_factor
             warmup_ratio=warmup_ratio,
             warmup_start_factor=warmup_start_factor,
         )
+        if self.stop_lr > self.start_lr:
+            raise ValueError(
+                "cosine_restarts needs stop_lr <= start_lr (stop_lr is the bottom of "
+                f"every cycle), got stop_lr={self.stop_lr!r} with "
+                f"start_lr={self.start_lr!r}"
+            )
         self.period = check_int("period", period, minimum=1)
-        # an integer, as torch's T_mult: cycle starts are then integers that float32
-        # holds exactly, where a fractional m**n in float32 shifts the phase
+        # an integer, as torch's T_mult: cycle starts are then integers
         self.period_mult = check_int("period_mult", period_mult, minimum=1)
-        mult = self.period_mult
         self.peak_decay = check_float(
             "peak_decay", peak_decay, positive=True, at_most=1.0
         )
-        self._log_mult = math.log(mult)
+        self._log_decay = math.log(self.peak_decay)
+        self._log_mult = math.log(self.period_mult)
+        # cycle n starts at decay step starts[n]; the table ends with the first
+        # start past the int64 range (with m >= 2 that is at most 64 cycles)
+        starts = [0]
+        if self.period_mult > 1:
+            while starts[-1] <= MAX_STEP:
+                starts.append(
+                    starts[-1] + self.period * self.period_mult ** (len(starts) - 1)
+                )
+        self._starts = tuple(starts)
+        self._peaks = tuple(self._peak(n) for n in range(len(starts)))
+
+    def _peak(self, n: int) -> float:
+        """Cycle ``n``'s peak, in float64 from the exact ``n`` (never below stop_lr)."""
+        try:
+            peak = self.start_lr * self.peak_decay**n
+        except OverflowError:  # pragma: no cover - peak_decay <= 1 cannot overflow
+            peak = 0.0
+        return max(peak, self.stop_lr)
 
     def phases(self) -> list[tuple[int, str]]:
         extra: list[tuple[int, str]] = []
         n = 1
         while len(extra) < 20:
-            start = self.warmup_steps + round(self._cycle_start(float(n)))
+            if self.period_mult == 1:
+                start = self.warmup_steps + n * self.period
+            elif n < len(self._starts):
+                start = self.warmup_steps + self._starts[n]
+            else:
+                break
             if start >= self.num_steps:
                 break
             extra.append((start, f"restart {n}"))
             n += 1
         return sorted(set(super().phases() + extra))
 
-    def _cycle_start(self, n: Any) -> Any:
-        if self.period_mult == 1:
-            return self.period * n
-        m = self.period_mult
-        return self.period * (m**n - 1) / (m - 1)
+    def _wave(self, peak: Any, offset: Any, length: Any, xp: Namespace) -> Any:
+        wave = 0.5 * (1 + xp.cos(xp.pi * (offset / length)))
+        return self.stop_lr + (peak - self.stop_lr) * wave
+
+    def _peak_of(self, n: Any, xp: Namespace) -> Any:
+        """Equal cycles: ``max(start_lr * peak_decay**n, stop_lr)`` for a floating
+        cycle index ``n``, through exp(n log gamma) from float64 log gamma (a
+        float32 ``peak_decay**n`` would compound the rounding of gamma n times)."""
+        if self.peak_decay == 1.0:
+            return self.start_lr
+        return xp.maximum(self.start_lr * xp.exp(n * self._log_decay), self.stop_lr)
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         p, m = self.period, self.period_mult
+        if xp is SCALAR:  # Python numbers: exact cycle index, float64 peak
+            if m == 1:
+                n = int(step // p)
+                return self._wave(self._peak(n), step - n * p, p, xp)
+            n = bisect.bisect_right(self._starts, step) - 1
+            return self._wave(self._peaks[n], step - self._starts[n], p * m**n, xp)
+        past_end = step == xp.inf
+        step = xp.where(past_end, 0.0, step)  # no inf - inf below
         if m == 1:
-            n = step // p
-            start = n * p
-            length: Any = p
+            # floor(d / p), then corrected: under XLA d / p is d * (1 / p), which
+            # puts a restart step d = k p at the bottom of cycle k - 1
+            n = xp.floor(step / p)
+            offset = step - n * p
+            n = xp.where(offset >= p, n + 1, xp.where(offset < 0, n - 1, n))
+            offset = step - n * p
+            value = self._wave(self._peak_of(n, xp), offset, float(p), xp)
         else:
-            # closed form, then one step of correction for rounding in log/pow
-            n = xp.floor(xp.log1p(step * ((m - 1) / p)) / self._log_mult)
-            n = xp.where(step >= self._cycle_start(n + 1), n + 1, n)
-            n = xp.where(step < self._cycle_start(n), n - 1, n)
-            start = self._cycle_start(n)
-            length = p * m**n
-        peak = self.start_lr * self.peak_decay**n
-        wave = 0.5 * (1 + xp.cos(xp.pi * ((step - start) / length)))
-        return self.stop_lr + (peak - self.stop_lr) * wave
+            bits = float_bits(xp, step.dtype)
+            index = self._cycle_index(
+                step, xp, [ceil_float(s, bits) for s in self._starts]
+            )
+            starts = self._table(xp, step, [float(s) for s in self._starts])
+            offset = step - _take(xp, starts, index)
+            value = self._from_index(index, offset, xp, step)
+        return xp.where(past_end, self.stop_lr, value)  # the rate past the end
+
+    def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
+        p, m = self.period, self.period_mult
+        if m == 1:  # exact integer cycle index and offset
+            n = step // p
+            offset = xp.astype(step - n * p, dtype)
+            return self._wave(
+                self._peak_of(xp.astype(n, dtype), xp), offset, float(p), xp
+            )
+        top = int(xp.iinfo(step.dtype).max)
+        index = self._cycle_index(
+            xp.astype(step, dtype), xp, [min(s, top) for s in self._starts], step
+        )
+        starts = self._table(xp, step, [min(s, top) for s in self._starts], step.dtype)
+        offset = xp.astype(step - _take(xp, starts, index), dtype)
+        return self._from_index(index, offset, xp, xp.astype(step, dtype))
+
+    def _cycle_index(
+        self, step: Any, xp: Namespace, edges: list[Any], exact: Any = None
+    ) -> Any:
+        """The cycle of each decay step (period_mult >= 2): the closed form in the
+        compute dtype, then corrected against the table of cycle starts, compared
+        exactly (``exact``: the integer steps; else the floating ``step`` against
+        starts rounded up)."""
+        last = len(self._starts) - 2  # the last cycle that starts within int64
+        guess = xp.floor(
+            xp.log1p(step * ((self.period_mult - 1) / self.period)) / self._log_mult
+        )
+        guess = xp.clip(xp.where(xp.isnan(guess), 0.0, guess), 0.0, float(last))
+        index = xp.astype(guess, xp.int32)
+        key = step if exact is None else exact
+        table = self._table(xp, key, edges, key.dtype)
+        up = xp.minimum(index + 1, last + 1)
+        index = xp.where(key >= _take(xp, table, up), index + 1, index)
+        index = xp.minimum(index, last)
+        return xp.where(key < _take(xp, table, index), index - 1, index)
+
+    def _from_index(self, index: Any, offset: Any, xp: Namespace, like: Any) -> Any:
+        m = self.period_mult
+        lengths = self._table(
+            xp, like, [float(self.period * m**k) for k in range(len(self._starts))]
+        )
+        peaks = self._table(xp, like, list(self._peaks))
+        return self._wave(
+            _take(xp, peaks, index), offset, _take(xp, lengths, index), xp
+        )
+
+    @staticmethod
+    def _table(xp: Namespace, like: Any, values: list[Any], dtype: Any = None) -> Any:
+        return xp.asarray(
+            values, dtype=like.dtype if dtype is None else dtype, device=xp_device(like)
+        )
+
+
+def _take(xp: Namespace, table: Any, index: Any) -> Any:
+    """``table[index]`` for an index array of any shape (the standard's ``take``
+    wants 1-D indices)."""
+    shape = index.shape
+    flat = xp.take(table, xp.reshape(index, (-1,)), axis=0)
+    return xp.reshape(flat, shape)
 
 
 @BaseLR.register("onecycle")

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import Array, Namespace
+from ._backend import SCALAR, Array, Namespace
 from ._validation import check_bool, check_float, check_int
 from .base import BaseLR
 
@@ -51,7 +51,10 @@ warmup_start_factor
         ``T // 10 > 100``, else by ``T // 100 + 1``; the attribute
         ``decay_steps`` holds the value used.
     decay_rate : float, optional
-        :math:`r` in (0, 1]. Computed from ``start_lr``/``stop_lr`` when omitted.
+        :math:`r` in (0, 1]. Computed from ``start_lr``/``stop_lr`` when omitted;
+        a computed rate above 1 (``stop_lr`` above ``start_lr``, or ``start_lr``
+        below the 1e-10 floor) is a ``ValueError``, where DeePMD-kit would let
+        the rate grow without bound.
     smooth : bool, optional
         Decay continuously instead of every ``decay_steps`` steps.
 
@@ -120,8 +123,31 @@ warmup_start_factor
             floor = max(self.stop_lr, 1e-10)
             ratio = np.float64(floor / self.start_lr)
             rate = float(np.exp(np.log(ratio) / (total / decay_steps)))
+            if rate > 1:
+                why = (
+                    f"stop_lr={self.stop_lr!r} is above start_lr={self.start_lr!r}"
+                    if self.stop_lr > self.start_lr
+                    else f"stop_lr={self.stop_lr!r} counts as the floor 1e-10 (as in "
+                    f"DeePMD-kit), which is above start_lr={self.start_lr!r}"
+                )
+                raise ValueError(
+                    f"exp would grow: the derived decay_rate={rate!r} is > 1 because "
+                    f"{why}; give a stop_lr between 1e-10 and start_lr, or an "
+                    "explicit decay_rate <= 1"
+                )
         self.decay_rate = rate
         self._log_rate = math.log(rate)
+        # decay steps from which the rate is at its floor (or underflows to 0):
+        # larger floating steps, +inf among them, are evaluated there
+        depth = math.log(self.start_lr) - math.log(5e-324) + 50
+        if self._log_rate < 0 and math.isfinite(depth / -self._log_rate):
+            self._cap = math.ceil(depth / -self._log_rate) * float(decay_steps)
+        else:
+            self._cap = math.inf
+
+    @property
+    def final_lr(self) -> float:
+        return self.min_lr if self._log_rate < 0 else max(self.start_lr, self.min_lr)
 
     def _from_exponent(self, exponent: Any, xp: Namespace) -> Any:
         return xp.maximum(
@@ -129,11 +155,15 @@ warmup_start_factor
         )
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        if self._log_rate == 0:  # decay_rate 1: no decay (and no inf * 0)
+            return xp.full_like(step, max(self.start_lr, self.min_lr))
+        if xp is not SCALAR:  # floating steps: +inf -> the floor, not NaN
+            step = xp.minimum(step, self._cap)
         if self.smooth:
             return self._from_exponent(step / self.decay_steps, xp)
         return self._from_exponent(step // self.decay_steps, xp)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
-        if self.smooth:  # no staircase: the default cast-then-formula route
+        if self.smooth or self._log_rate == 0:  # no staircase: cast, then formula
             return super()._decay_value_integer(step, xp, dtype)
         return self._from_exponent(xp.astype(step // self.decay_steps, dtype), xp)

@@ -2,11 +2,12 @@ r"""Piecewise constant (step / multi-step) schedules: ``type="piecewise"``."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from ._backend import Namespace
-from ._validation import check_boundaries, check_float
+from ._validation import check_boundaries, check_float, short_repr
 from .base import BaseLR
 
 __all__ = ["LearningRatePiecewise"]
@@ -27,8 +28,10 @@ class LearningRatePiecewise(BaseLR):
     is the previous one times a factor, :math:`v_j = v_{j-1} f_j` (``factors``,
     as ``torch.optim.lr_scheduler.MultiStepLR`` with ``factors=[gamma] * k`` and
     ``optax.piecewise_constant_schedule``).  The new value applies from the
-    boundary step itself.  Evaluated with one select per boundary, never a loop
-    over steps.
+    boundary step itself, exactly: integer steps are compared as integers and
+    floating steps with the boundary rounded up to their dtype, so that float32
+    step 16777216 stays before a boundary at 16777217.  Evaluated with one select
+    per boundary, never a loop over steps.
 
     Parameters
     ----------
@@ -108,8 +111,22 @@ class LearningRatePiecewise(BaseLR):
                 f"boundaries must be > warmup_steps={self.warmup_steps}, got "
                 f"boundaries={list(marks)!r}"
             )
+        for i, level in enumerate(levels):
+            if not math.isfinite(level):
+                raise ValueError(
+                    f"factors[{i - 1}]={short_repr(given[i - 1])} makes the rate "
+                    f"overflow (levels[{i}]={level!r}); the rates must be finite"
+                )
         self.boundaries = marks
         self.levels = tuple(levels)
+        # each level is a plateau of BaseLR: its edges are compared exactly
+        # (integer steps as integers, floating steps against rounded-up edges)
+        w = self.warmup_steps
+        ends: tuple[int | None, ...] = (*marks[1:], None) if marks else ()
+        self._plateaus = tuple(
+            (b - w, None if e is None else e - w, v)
+            for b, e, v in zip(marks, ends, levels[1:], strict=True)
+        )
 
     @property
     def scale(self) -> float:
@@ -123,8 +140,5 @@ class LearningRatePiecewise(BaseLR):
         return sorted(set(super().phases() + extra))
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
-        t = step + self.warmup_steps  # boundaries are absolute steps
-        lr = xp.full_like(step, self.start_lr)
-        for boundary, level in zip(self.boundaries, self.levels[1:], strict=True):
-            lr = xp.where(t < boundary, lr, level)
-        return lr
+        # start_lr before the first boundary; the levels are plateaus (BaseLR)
+        return xp.full_like(step, self.start_lr)

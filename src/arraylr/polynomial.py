@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._backend import Namespace
+from ._backend import SCALAR, Array, Namespace, float_bits, split_float
 from ._validation import check_float
 from .base import BaseLR
 
@@ -114,16 +114,36 @@ warmup_start_factor
             warmup_start_factor=warmup_start_factor,
         )
         self.power = check_float("power", power, positive=True)
+        if self.decay_num_steps > 0:  # exactly stop_lr from T on
+            self._plateaus = ((self.decay_num_steps, None, self.stop_lr),)
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         total = self.decay_num_steps
         if total == 0:
             return xp.full_like(step, self.start_lr)
-        # (T - min(d, T)) / T, not 1 - min(d, T) / T: the difference of integers is
-        # exact, so the fraction keeps its relative accuracy near the end (where a
-        # power below 1 magnifies any absolute error) and is exactly 0 from T on,
-        # also where a compiler turns "/ T" into "* (1 / T)" (XLA in float32).
-        remaining = (total - xp.minimum(step, total)) / total
+        # (T - min(d, T)) / T, not 1 - min(d, T) / T: the difference is exact near
+        # the end, so the fraction keeps its relative accuracy there (where a power
+        # below 1 magnifies any absolute error), also where a compiler turns "/ T"
+        # into "* (1 / T)" (XLA in float32).  T is split into hi + lo for floating
+        # steps, so that a T that the dtype cannot hold (1e12 in float32) still
+        # gives T - d with one rounding.
+        if xp is SCALAR:
+            return self._from_remaining((total - min(step, total)) / total)
+        hi, lo = split_float(total, float_bits(xp, step.dtype))
+        remaining = hi - xp.minimum(step, hi)
+        if lo:
+            remaining = xp.maximum(remaining + lo, 0.0)
+        return self._from_remaining(remaining / total)
+
+    def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
+        total = self.decay_num_steps
+        if total == 0 or total > int(xp.iinfo(step.dtype).max):
+            return super()._decay_value_integer(step, xp, dtype)
+        # T - min(d, T) in integers: exact, then one rounding
+        remaining = xp.astype(total - xp.minimum(step, total), dtype)
+        return self._from_remaining(remaining / total)
+
+    def _from_remaining(self, remaining: Any) -> Any:
         if self.power != 1.0:
             remaining = remaining**self.power
         return (self.start_lr - self.stop_lr) * remaining + self.stop_lr

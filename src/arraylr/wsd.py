@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from ._backend import Namespace
+from ._backend import SCALAR, Array, Namespace, float_bits, split_float
 from ._validation import check_choice, check_float
 from .base import BaseLR
 
@@ -124,8 +124,23 @@ warmup_start_factor
         return sorted(set(super().phases() + extra))
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        if xp is SCALAR:
+            into = step - self.stable_steps
+        else:  # d - S with S split into hi + lo: one rounding near the edge
+            hi, lo = split_float(self.stable_steps, float_bits(xp, step.dtype))
+            into = step - hi
+            if lo:
+                into = into - lo
+        return self._from_tau(xp.clip(into / self.decay_phase_steps, 0.0, 1.0), xp)
+
+    def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
+        if self.stable_steps > int(xp.iinfo(step.dtype).max):
+            return super()._decay_value_integer(step, xp, dtype)
+        into = xp.astype(step - self.stable_steps, dtype)  # exact, then rounded
+        return self._from_tau(xp.clip(into / self.decay_phase_steps, 0.0, 1.0), xp)
+
+    def _from_tau(self, tau: Any, xp: Namespace) -> Any:
         lr0, lr_end = self.start_lr, self.stop_lr
-        tau = xp.clip((step - self.stable_steps) / self.decay_phase_steps, 0.0, 1.0)
         if self.decay_type == "inverse_linear":
             return 1.0 / (tau / lr_end + (1 - tau) / lr0)
         if self.decay_type == "cosine":
