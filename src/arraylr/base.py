@@ -478,7 +478,9 @@ class BaseLR(metaclass=_ScheduleMeta):
         else:
             decay = self._decay(xp, xp.maximum(t, float(warmup)), False, compute)
             edge = ceil_float(warmup, float_bits(xp, compute))
-            result = xp.where(t < edge, self._warmup_value(t), decay)
+            # the line at min(t, W): no inf * 0 for steps at +inf
+            warm = self._warmup_value(xp.minimum(t, float(warmup)))
+            result = xp.where(t < edge, warm, decay)
         if not self._propagates_nan and xp.isdtype(step.dtype, "real floating"):
             result = xp.where(xp.isnan(t), t, result)
         return result
@@ -532,8 +534,10 @@ class BaseLR(metaclass=_ScheduleMeta):
                 inside = t < last
             elif first is not None:
                 inside = t >= first
-            else:
+            elif integer:
                 return xp.full_like(t, level, dtype=compute)
+            else:  # NaN steps stay NaN
+                return xp.where(xp.isnan(t), t, level)
             value = xp.where(inside, level, value)
         return value
 

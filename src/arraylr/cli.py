@@ -82,7 +82,11 @@ def cmd_show(args: argparse.Namespace) -> int:
                 for (s, label), r in zip(points, rates, strict=True)
             ],
         }
-        print(json.dumps(payload, indent=2))
+        try:
+            text = json.dumps(payload, indent=2, allow_nan=False)
+        except ValueError as exc:  # a non-finite number: not JSON
+            raise CLIError(f"cannot write JSON: {exc}") from None
+        print(text)
         return 0
     print(f"{type(schedule).__name__} (type {schedule.type_name!r})")
     for note in notes:
@@ -147,6 +151,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
         fig.savefig(args.output)
     except OSError as exc:
         raise CLIError(f"cannot write {args.output}: {exc.strerror}") from None
+    except ValueError as exc:  # an unknown image format, from the suffix
+        raise CLIError(f"cannot write {args.output}: {exc}") from None
     finally:
         plt.close(fig)
     print(f"wrote {args.output}")
@@ -187,6 +193,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"  {d.backend:<18}{d.steps_dtype:<9}{d.dtype:<9}{step:>12}"
             f"{d.ratio:>10.3f}  {'yes' if d.ok else 'NO'}"
         )
+    print()
+    print(
+        "float32-step rows cover steps below 2**24 = 16,777,216, where float32 "
+        "holds every step;\ninteger-step rows cover every step (phase edges and "
+        "cycles are found in integers)."
+    )
     broken = [d for d in report if not d.ok]
     if broken:
         print()
@@ -194,6 +206,21 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"broken: {d}")
         return 1
     return 0
+
+
+def steps_arg(text: str) -> int:
+    """``--num-steps``: an integer, also written as ``1e6`` or ``1_000_000``."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of steps: {text!r}") from None
+    if not (math.isfinite(number) and number == int(number)):
+        raise argparse.ArgumentTypeError(f"not a whole number of steps: {text!r}")
+    return int(number)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,13 +238,17 @@ def build_parser() -> argparse.ArgumentParser:
         "show", help="resolved parameters and learning rates at meaningful steps"
     )
     show.add_argument("config", help=config_help)
-    show.add_argument("--num-steps", type=int, help="override the number of steps")
+    show.add_argument(
+        "--num-steps", type=steps_arg, help="override the number of steps"
+    )
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(func=cmd_show)
 
     plot = sub.add_parser("plot", help="PNG of one or several schedules (matplotlib)")
     plot.add_argument("config", nargs="+", help=config_help)
-    plot.add_argument("--num-steps", type=int, help="override the number of steps")
+    plot.add_argument(
+        "--num-steps", type=steps_arg, help="override the number of steps"
+    )
     plot.add_argument("--log", action="store_true", help="logarithmic y axis")
     plot.add_argument(
         "-o",
@@ -234,7 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
         "compare with the SPEC agreement bounds",
     )
     check.add_argument("config", help=config_help)
-    check.add_argument("--num-steps", type=int, help="override the number of steps")
+    check.add_argument(
+        "--num-steps", type=steps_arg, help="override the number of steps"
+    )
     check.add_argument(
         "--backends",
         nargs="+",
@@ -255,6 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except CLIError as exc:
         print(f"arraylr {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (OverflowError, RecursionError, MemoryError) as exc:  # a safety net
+        what = type(exc).__name__
+        print(f"arraylr {args.command}: error: {what}: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -12,6 +12,17 @@ from .base import BaseLR
 __all__ = ["LearningRateSequence"]
 
 
+def _needs_num_steps(name: Any) -> bool:
+    """Whether schedule type ``name`` needs num_steps (a nested sequence works out
+    its own length, so its config round-trips without one)."""
+    try:
+        cls = BaseLR._lookup(name)
+    except ValueError:
+        return True  # building the child reports the unknown type
+    parameter = cls._init_signature().parameters.get("num_steps")
+    return parameter is None or parameter.default is parameter.empty
+
+
 @BaseLR.register("sequence")
 class LearningRateSequence(BaseLR):
     r"""Run child schedules one after another, switching at given steps.
@@ -113,7 +124,7 @@ class LearningRateSequence(BaseLR):
                 f"schedules[{i}] must be a schedule or a config dict, got {child!r}"
             )
         config = {"type": "exp", **child}
-        if "num_steps" not in config:
+        if "num_steps" not in config and _needs_num_steps(config["type"]):
             if end is None:
                 raise ValueError(
                     f"schedules[{i}] needs num_steps (or give the sequence num_steps)"

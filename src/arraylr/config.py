@@ -12,8 +12,10 @@ step count under ``training.numb_steps``; :func:`load_config` reads both.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -75,13 +77,47 @@ warmup_steps=0, warmup_start_factor=0.0, smooth=False)
     return schedule
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _read_text(path: Path) -> str:
+    """The file's text: UTF-8, or UTF-16/32 with a byte-order mark."""
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ValueError(f"{path}: no such config file") from None
     except OSError as exc:
         raise ValueError(f"{path}: cannot read config file ({exc.strerror})") from None
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "utf-8")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: not valid {encoding.upper()} text (byte {exc.start}: "
+            f"{exc.reason}); save the config as UTF-8"
+        ) from None
+
+
+def _yaml_loader() -> Any:
+    """PyYAML's safe loader, reading ``1e-3`` as the number people mean (YAML 1.1,
+    and so PyYAML, reads a float without a dot, such as ``1e-3``, as a string)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+        list("-+0123456789"),
+    )
+    return Loader
 
 
 def _parse(text: str, where: str, suffix: str) -> Any:
@@ -93,9 +129,11 @@ def _parse(text: str, where: str, suffix: str) -> Any:
                 f"{where}: reading YAML needs PyYAML (pip install 'arraylr[yaml]')"
             ) from None
         try:
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=_yaml_loader())  # a SafeLoader subclass
         except yaml.YAMLError as exc:
             raise ValueError(f"{where}: malformed YAML: {exc}") from None
+        except RecursionError:
+            raise ValueError(f"{where}: YAML nested too deeply") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -103,6 +141,10 @@ def _parse(text: str, where: str, suffix: str) -> Any:
             f"{where}: malformed JSON at line {exc.lineno} column {exc.colno}: "
             f"{exc.msg}"
         ) from None
+    except RecursionError:
+        raise ValueError(f"{where}: JSON nested too deeply") from None
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise ValueError(f"{where}: unreadable JSON: {exc}") from None
 
 
 def _read_source(source: Any) -> tuple[Any, str]:
@@ -149,6 +191,11 @@ def _schedule_section(
                 f"{where}: key 'learning_rate.num_steps' is not part of a DeePMD-kit "
                 "input; the step count is 'training.numb_steps'"
             )
+    elif "training" in config or "model" in config:
+        raise ValueError(
+            f"{where}: missing key 'learning_rate' (this looks like a DeePMD-kit "
+            "input: the schedule goes under 'learning_rate')"
+        )
     else:
         params = dict(config)
         if num_steps is None:

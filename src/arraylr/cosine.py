@@ -81,6 +81,6 @@ warmup_start_factor
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         total = self.decay_num_steps
         if total == 0:
-            return xp.full_like(step, self.start_lr)
+            return xp.where(xp.isnan(step), step, self.start_lr)  # NaN stays NaN
         wave = 1 + xp.cos(xp.pi * (step / total))
         return self.start_lr * (self.lr_min_factor + self._half_span * wave)

@@ -8,7 +8,7 @@ import math
 from typing import Any, Literal, get_args
 
 from ._backend import SCALAR, Array, Namespace, ceil_float, float_bits, xp_device
-from ._validation import MAX_STEP, check_choice, check_float, check_int
+from ._validation import MAX_STEP, check_choice, check_float, check_int, short_repr
 from .base import BaseLR
 
 __all__ = ["LearningRateCosineRestarts", "LearningRateOneCycle"]
@@ -315,6 +315,15 @@ class LearningRateOneCycle(BaseLR):
         peak = check_float("start_lr", start_lr, positive=True)
         div = check_float("div_factor", div_factor, positive=True)
         final = check_float("final_div_factor", final_div_factor, positive=True)
+        for name, given, rate in (
+            ("div_factor", div_factor, peak / div),
+            ("final_div_factor", final_div_factor, peak / div / final),
+        ):
+            if not math.isfinite(rate):
+                raise ValueError(
+                    f"{name}={short_repr(given)} with start_lr={peak!r} gives a rate "
+                    f"of {rate!r}: it must be finite"
+                )
         super().__init__(peak, num_steps, stop_lr=peak / div / final)
         if self.num_steps == 0:
             raise ValueError("onecycle needs num_steps > 0, got num_steps=0")

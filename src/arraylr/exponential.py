@@ -156,7 +156,7 @@ warmup_start_factor
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         if self._log_rate == 0:  # decay_rate 1: no decay (and no inf * 0)
-            return xp.full_like(step, max(self.start_lr, self.min_lr))
+            return xp.where(xp.isnan(step), step, max(self.start_lr, self.min_lr))
         if xp is not SCALAR:  # floating steps: +inf -> the floor, not NaN
             step = xp.minimum(step, self._cap)
         if self.smooth:

@@ -98,6 +98,12 @@ class LearningRatePiecewise(BaseLR):
                 levels.append(
                     levels[-1] * check_float(f"factors[{i}]", item, positive=True)
                 )
+        for i, level in enumerate(levels):
+            if not math.isfinite(level):
+                raise ValueError(
+                    f"factors[{i - 1}]={short_repr(given[i - 1])} makes the rate "
+                    f"overflow (levels[{i}]={level!r}); the rates must be finite"
+                )
         super().__init__(
             start_lr,
             num_steps,
@@ -111,12 +117,6 @@ class LearningRatePiecewise(BaseLR):
                 f"boundaries must be > warmup_steps={self.warmup_steps}, got "
                 f"boundaries={list(marks)!r}"
             )
-        for i, level in enumerate(levels):
-            if not math.isfinite(level):
-                raise ValueError(
-                    f"factors[{i - 1}]={short_repr(given[i - 1])} makes the rate "
-                    f"overflow (levels[{i}]={level!r}); the rates must be finite"
-                )
         self.boundaries = marks
         self.levels = tuple(levels)
         # each level is a plateau of BaseLR: its edges are compared exactly

@@ -120,7 +120,7 @@ warmup_start_factor
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         total = self.decay_num_steps
         if total == 0:
-            return xp.full_like(step, self.start_lr)
+            return xp.where(xp.isnan(step), step, self.start_lr)  # NaN stays NaN
         # (T - min(d, T)) / T, not 1 - min(d, T) / T: the difference is exact near
         # the end, so the fraction keeps its relative accuracy there (where a power
         # below 1 magnifies any absolute error), also where a compiler turns "/ T"

@@ -71,8 +71,11 @@ class ScheduleLR(LRScheduler):
     Notes
     -----
     :meth:`get_last_lr` returns Python floats, also for tensor learning rates (no
-    copy, no device round trip).  ``state_dict()`` holds the step and the schedule
-    (schedules pickle), so a resumed run continues at the right step.
+    copy, no device round trip).  ``state_dict()`` is plain data (the step, the
+    group ratios, the last rates and ``schedule.to_dict()``), so a checkpoint
+    loads with ``torch.load``'s default ``weights_only=True``, as Lightning's and
+    transformers' Trainer's resumes do; :meth:`load_state_dict` rebuilds the
+    saved schedule, and the resumed run continues exactly.
     """
 
     schedule: BaseLR
@@ -106,6 +109,32 @@ class ScheduleLR(LRScheduler):
                 group["lr"] = lr
         last: list[float | torch.Tensor] = list(values)
         self._last_lr = last
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's state as plain data (no pickled objects)."""
+        try:
+            config: dict[str, Any] | None = self.schedule.to_dict()
+        except TypeError:  # an unregistered schedule: the constructor's is kept
+            config = None
+        return {
+            "last_epoch": int(self.last_epoch),
+            "_step_count": int(getattr(self, "_step_count", 0)),
+            "ratios": [float(r) for r in self._ratios],
+            "base_lrs": [float(b) for b in self.base_lrs],
+            "last_lr": [float(v) for v in getattr(self, "_last_lr", [])],
+            "schedule": config,
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state from :meth:`state_dict` (the saved schedule included)."""
+        config = state_dict.get("schedule")
+        if config is not None:
+            self.schedule = BaseLR(**config)  # type: ignore[abstract]
+        self.last_epoch = int(state_dict["last_epoch"])
+        self._step_count = int(state_dict.get("_step_count", 0))
+        self._ratios = [float(r) for r in state_dict["ratios"]]
+        self.base_lrs = [float(b) for b in state_dict.get("base_lrs", self.base_lrs)]
+        self._last_lr = [float(v) for v in state_dict.get("last_lr", [])]
 
     def get_last_lr(self) -> list[float]:  # type: ignore[override]
         """The learning rates set by the last :meth:`step`, as Python floats."""

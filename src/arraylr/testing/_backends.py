@@ -18,6 +18,8 @@ class Backend:
     module: str
     convert: Callable[[Any, np.ndarray], Any]
     usable: Callable[[Any], bool] = lambda module: True
+    evaluate: Callable[[Any, Any], Any] = lambda schedule, steps: schedule(steps)
+    """How the schedule is called on the converted steps (``jax_jit``: traced)."""
 
     def load(self) -> Any | None:
         """The imported library, or ``None`` when it is missing or unusable."""
@@ -44,6 +46,12 @@ def _jax_convert(jnp: Any, steps: np.ndarray) -> Any:
     return jnp.asarray(steps)
 
 
+def _jit_evaluate(schedule: Any, steps: Any) -> Any:
+    import jax
+
+    return jax.jit(schedule.value)(steps)
+
+
 def _cupy_usable(cupy: Any) -> bool:
     return bool(cupy.cuda.runtime.getDeviceCount() > 0)
 
@@ -55,6 +63,7 @@ BACKENDS: dict[str, Backend] = {
         Backend("array_api_strict", "array_api_strict", lambda xs, s: xs.asarray(s)),
         Backend("torch", "torch", lambda torch, s: torch.from_numpy(s.copy())),
         Backend("jax", "jax.numpy", _jax_convert),
+        Backend("jax_jit", "jax.numpy", _jax_convert, evaluate=_jit_evaluate),
         Backend(
             "dask",
             "dask.array",
