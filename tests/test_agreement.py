@@ -67,3 +67,16 @@ def test_python_scalars_agree_with_numpy(case: Any) -> None:
     scale = lr.scale
     scalars = np.array([lr(int(s)) for s in steps])
     np.testing.assert_allclose(scalars, lr(steps), rtol=0, atol=2 * EPS64 * scale)
+
+
+@pytest.mark.parametrize("x64", [False, True], ids=["jax_jit", "jax_jit_x64"])
+@pytest.mark.parametrize("dtype", [np.int64, np.float64, np.float32])
+@settings(max_examples=25)
+@given(data=st.data())
+def test_backends_agree_under_jit(x64: bool, dtype: type, data: st.DataObject) -> None:
+    jax = pytest.importorskip("jax")
+    lr, steps = data.draw(cases(dtype))
+    backend = _backends.BACKENDS["jax_jit"]
+    with jax.enable_x64(x64):
+        converted = backend.convert(backend.load(), steps)
+        check(lr, converted, backend.evaluate(lr, converted))

@@ -56,6 +56,10 @@ _HUGE = sys.float_info.max
 :attr:`BaseLR.final_lr`."""
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT32_TINY = float(np.finfo(np.float32).smallest_normal)
+
+
 def _is_array(step: Any) -> bool:
     return isinstance(step, np.generic)
 
@@ -243,7 +247,7 @@ class BaseLR(metaclass=_ScheduleMeta):
         # ``__call__`` is ``value`` itself (one call less on the scalar route); a
         # subclass that overrides ``value`` gets its own ``value`` as ``__call__``
         if "value" in cls.__dict__ and "__call__" not in cls.__dict__:
-            cls.__call__ = cls.__dict__["value"]
+            setattr(cls, "__call__", cls.__dict__["value"])  # noqa: B010
 
     _signature: ClassVar[inspect.Signature | None] = None
 
@@ -266,6 +270,11 @@ class BaseLR(metaclass=_ScheduleMeta):
         warmup_start_factor: float = 0.0,
     ) -> None:
         start_lr = check_float("start_lr", start_lr, positive=True)
+        if start_lr < FLOAT32_TINY:
+            raise ValueError(
+                f"start_lr must be >= {FLOAT32_TINY:.6g} (the smallest normal float32, "
+                f"so that every dtype holds it), got start_lr={start_lr!r}"
+            )
         num_steps = check_int("num_steps", num_steps, minimum=0)
         if (stop_lr is None) == (stop_lr_ratio is None):
             raise ValueError(
@@ -341,7 +350,9 @@ class BaseLR(metaclass=_ScheduleMeta):
 
     def _warmup_value(self, step: Any) -> Any:
         """The warmup line at step ``step`` (used for ``0 <= step < W``)."""
-        return self.warmup_start_lr + self._warmup_rise * (step / self.warmup_steps)
+        return self.warmup_start_lr + self._warmup_rise * (
+            step / float(self.warmup_steps)
+        )
 
     def phases(self) -> list[tuple[int, str]]:
         """The steps where the schedule changes phase, with a label each, sorted.
@@ -377,6 +388,12 @@ class BaseLR(metaclass=_ScheduleMeta):
                     f"{type(self).__name__}: these parameters give {name}={val!r}, "
                     "which must be finite (a value overflows float64)"
                 )
+        if self.scale > _FLOAT32_MAX:
+            raise ValueError(
+                f"{type(self).__name__}: the largest rate of these parameters is "
+                f"{self.scale!r} (start_lr={self.start_lr!r}); rates must be at most "
+                f"{_FLOAT32_MAX:.4g}, the largest float32, so every dtype holds them"
+            )
 
     # ---------------------------------------------------------------- evaluation
 
@@ -460,8 +477,8 @@ class BaseLR(metaclass=_ScheduleMeta):
             t = xp.astype(step, wide_int, copy=False)
             if not nonnegative and xp.isdtype(step.dtype, "signed integer"):
                 t = xp.maximum(t, 0)
-            if all_warmup:
-                return self._warmup_value(xp.astype(t, compute))
+            if all_warmup or (warmup > 2**31 - 1 and warmup > _int_max(xp, t)):
+                return self._warmup_value(xp.astype(t, compute))  # no step ends it
             if warmup == 0 or all_decay:
                 return self._decay(xp, t, True, compute, d_low, d_high)
             decay = self._decay(xp, xp.maximum(t, warmup), True, compute)

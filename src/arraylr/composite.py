@@ -154,12 +154,16 @@ class LearningRateSequence(BaseLR):
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         lr = self.children[0].value(step)
         for boundary, child in zip(self.boundaries, self.children[1:], strict=True):
-            lr = xp.where(step < boundary, lr, child.value(step - boundary))
+            edge = float(boundary)
+            lr = xp.where(step < edge, lr, child.value(step - edge))
         return lr
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         lr = self.children[0].value(step, dtype=dtype)
+        top = int(xp.iinfo(step.dtype).max)
         for boundary, child in zip(self.boundaries, self.children[1:], strict=True):
+            if boundary > top:  # no step of this dtype reaches the child
+                break
             lr = xp.where(
                 step < boundary, lr, child.value(step - boundary, dtype=dtype)
             )

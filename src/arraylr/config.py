@@ -109,7 +109,7 @@ def _yaml_loader() -> Any:
     and so PyYAML, reads a float without a dot, such as ``1e-3``, as a string)."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
+    class Loader(yaml.SafeLoader):  # type: ignore[misc]
         pass
 
     Loader.add_implicit_resolver(

@@ -82,5 +82,5 @@ warmup_start_factor
         total = self.decay_num_steps
         if total == 0:
             return xp.where(xp.isnan(step), step, self.start_lr)  # NaN stays NaN
-        wave = 1 + xp.cos(xp.pi * (step / total))
+        wave = 1 + xp.cos(xp.pi * (step / float(total)))
         return self.start_lr * (self.lr_min_factor + self._half_span * wave)

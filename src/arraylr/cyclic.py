@@ -162,7 +162,7 @@ warmup_start_factor
         if m == 1:
             # floor(d / p), then corrected: under XLA d / p is d * (1 / p), which
             # puts a restart step d = k p at the bottom of cycle k - 1
-            n = xp.floor(step / p)
+            n = xp.floor(step / float(p))
             offset = step - n * p
             n = xp.where(offset >= p, n + 1, xp.where(offset < 0, n - 1, n))
             offset = step - n * p
@@ -179,6 +179,8 @@ warmup_start_factor
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         p, m = self.period, self.period_mult
+        if m == 1 and p > int(xp.iinfo(step.dtype).max):  # one cycle in range
+            return self._wave(self.start_lr, xp.astype(step, dtype), float(p), xp)
         if m == 1:  # exact integer cycle index and offset
             n = step // p
             offset = xp.astype(step - n * p, dtype)
@@ -355,9 +357,12 @@ class LearningRateOneCycle(BaseLR):
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         up, total = self.up_steps, self.num_steps
         rising = self._interpolate(
-            self.initial_lr, self.start_lr, step / max(up, 1), xp
+            self.initial_lr, self.start_lr, step / float(max(up, 1)), xp
         )
         falling = self._interpolate(
-            self.start_lr, self.stop_lr, (step - up) / max(total - up, 1), xp
+            self.start_lr,
+            self.stop_lr,
+            (step - float(up)) / float(max(total - up, 1)),
+            xp,
         )
-        return xp.where(step < up, rising, falling)
+        return xp.where(step < float(up), rising, falling)

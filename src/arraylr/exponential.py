@@ -160,10 +160,12 @@ warmup_start_factor
         if xp is not SCALAR:  # floating steps: +inf -> the floor, not NaN
             step = xp.minimum(step, self._cap)
         if self.smooth:
-            return self._from_exponent(step / self.decay_steps, xp)
-        return self._from_exponent(step // self.decay_steps, xp)
+            return self._from_exponent(step / float(self.decay_steps), xp)
+        return self._from_exponent(step // float(self.decay_steps), xp)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         if self.smooth or self._log_rate == 0:  # no staircase: cast, then formula
             return super()._decay_value_integer(step, xp, dtype)
+        if self.decay_steps > int(xp.iinfo(step.dtype).max):  # the first stair
+            return self._from_exponent(xp.zeros_like(step, dtype=dtype), xp)
         return self._from_exponent(xp.astype(step // self.decay_steps, dtype), xp)

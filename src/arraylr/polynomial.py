@@ -133,7 +133,7 @@ warmup_start_factor
         remaining = hi - xp.minimum(step, hi)
         if lo:
             remaining = xp.maximum(remaining + lo, 0.0)
-        return self._from_remaining(remaining / total)
+        return self._from_remaining(remaining / float(total))
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         total = self.decay_num_steps
@@ -141,7 +141,7 @@ warmup_start_factor
             return super()._decay_value_integer(step, xp, dtype)
         # T - min(d, T) in integers: exact, then one rounding
         remaining = xp.astype(total - xp.minimum(step, total), dtype)
-        return self._from_remaining(remaining / total)
+        return self._from_remaining(remaining / float(total))
 
     def _from_remaining(self, remaining: Any) -> Any:
         if self.power != 1.0:

@@ -6,7 +6,7 @@ from typing import Any, Literal, get_args
 
 from ._backend import SCALAR, Array, Namespace, float_bits, split_float
 from ._validation import check_choice, check_float
-from .base import BaseLR
+from .base import FLOAT32_TINY, BaseLR
 
 __all__ = ["LearningRateWSD"]
 
@@ -94,13 +94,15 @@ warmup_start_factor
             warmup_ratio=warmup_ratio,
             warmup_start_factor=warmup_start_factor,
         )
-        if not self.stop_lr > 0:
+        if not self.stop_lr >= FLOAT32_TINY:  # 1 / stop_lr must stay finite
             given = (
                 f"stop_lr={stop_lr!r}"
                 if stop_lr is not None
                 else f"stop_lr_ratio={stop_lr_ratio!r}"
             )
-            raise ValueError(f"wsd needs stop_lr > 0, got {given}")
+            raise ValueError(
+                f"wsd needs stop_lr > 0 (at least {FLOAT32_TINY:.6g}), got {given}"
+            )
         ratio = check_float("decay_phase_ratio", decay_phase_ratio, positive=True)
         if ratio > 1:
             raise ValueError(
@@ -131,13 +133,17 @@ warmup_start_factor
             into = step - hi
             if lo:
                 into = into - lo
-        return self._from_tau(xp.clip(into / self.decay_phase_steps, 0.0, 1.0), xp)
+        return self._from_tau(
+            xp.clip(into / float(self.decay_phase_steps), 0.0, 1.0), xp
+        )
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         if self.stable_steps > int(xp.iinfo(step.dtype).max):
             return super()._decay_value_integer(step, xp, dtype)
         into = xp.astype(step - self.stable_steps, dtype)  # exact, then rounded
-        return self._from_tau(xp.clip(into / self.decay_phase_steps, 0.0, 1.0), xp)
+        return self._from_tau(
+            xp.clip(into / float(self.decay_phase_steps), 0.0, 1.0), xp
+        )
 
     def _from_tau(self, tau: Any, xp: Namespace) -> Any:
         lr0, lr_end = self.start_lr, self.stop_lr
