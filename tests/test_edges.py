@@ -250,7 +250,7 @@ def test_exp_at_infinity_is_its_floor() -> None:
     [
         ({"start_lr": 1e-12, "stop_lr": 0.0}, r"floor 1e-10.*start_lr=1e-12"),
         ({"start_lr": 1e-3, "stop_lr": 1e-2}, r"stop_lr=0.01 is above start_lr"),
-        ({"start_lr": 1e-310, "stop_lr": 0.0}, r"decay_rate=.* > 1"),
+        ({"start_lr": 1e-310, "stop_lr": 0.0}, r"start_lr must be >= 1.17549e-38"),
     ],
 )
 def test_exp_refuses_a_derived_growth(config: dict[str, Any], match: str) -> None:
