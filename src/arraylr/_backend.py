@@ -411,6 +411,17 @@ _CEIL: dict[tuple[int, int], float] = {}
 _SPLIT: dict[tuple[int, int], tuple[float, float]] = {}
 
 
+def _memo(table: dict[Any, Any], key: tuple[int, int], compute: Any) -> Any:
+    """``compute(*key)``, remembered in ``table`` (a plain dict rather than
+    ``functools.lru_cache``, which torch.compile warns about)."""
+    cached = table.get(key)
+    if cached is None:
+        cached = compute(*key)
+        if len(table) < 4096:
+            table[key] = cached
+    return cached
+
+
 def ceil_float(value: int, bits: int) -> float:
     """The smallest float of width ``bits`` (32 or 64) that is ``>= value``.
 
@@ -419,6 +430,10 @@ def ceil_float(value: int, bits: int) -> float:
     every step on the right side of an integer edge, also past 2**24 (float32) or
     2**53 (float64), where rounding the edge to nearest would not.
     """
+    return float(_memo(_CEIL, (value, bits), _ceil_float))
+
+
+def _ceil_float(value: int, bits: int) -> float:
     if value >= 2**1024:
         return math.inf
     up = float(value)
@@ -436,13 +451,8 @@ def split_float(value: int, bits: int) -> tuple[float, float]:
     """``(hi, lo)``, floats of width ``bits`` with ``hi + lo == value`` to twice
     the precision: ``(hi - t) + lo`` is then ``value - t`` with one rounding for
     steps ``t`` near ``value`` (``hi - t`` is exact there, by Sterbenz's lemma)."""
-    key = (value, bits)
-    cached = _SPLIT.get(key)
-    if cached is None:
-        cached = _split_float(value, bits)
-        if len(_SPLIT) < 4096:
-            _SPLIT[key] = cached
-    return cached
+    hi, lo = _memo(_SPLIT, (value, bits), _split_float)
+    return float(hi), float(lo)
 
 
 def _split_float(value: int, bits: int) -> tuple[float, float]:
