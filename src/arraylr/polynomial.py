@@ -117,6 +117,11 @@ warmup_start_factor
         if self.decay_num_steps > 0:  # exactly stop_lr from T on
             self._plateaus = ((self.decay_num_steps, None, self.stop_lr),)
 
+    @property
+    def final_lr(self) -> float:
+        # with no decay steps the rule is start_lr at every step (SPEC)
+        return self.start_lr if self.decay_num_steps == 0 else self.stop_lr
+
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         total = self.decay_num_steps
         if total == 0:
