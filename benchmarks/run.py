@@ -14,7 +14,14 @@ Cases (each peer runs only where installed; ratios are taken within the run):
   phases); peak extra memory (tracemalloc) in units of the output's size;
 * ``torch``: the same on PyTorch CPU tensors;
 * ``jax``: N int32 steps under ``jax.jit`` (float32): arraylr, the reference's
-  array-API code and optax's schedules.
+  array-API code and optax's schedules;
+* ``sweep``: time per call against the number of steps (0-d, 1, 10, ... 1e7) for
+  NumPy and PyTorch CPU, arraylr beside the hand-written code and the reference,
+  for cosine and the stepped exp; ``--plot FILE`` draws it on log-log axes;
+* ``npscalar``: one NumPy integer step (``np.int64``, as ``np.arange`` yields),
+  arraylr beside the hand-written formula on a 0-d array and the reference;
+* ``busy``: 10**6 steps on PyTorch CPU at torch's default threads while a
+  background process keeps one core busy, arraylr beside the hand-written code.
 
 The printed table gives the median time and ``x arraylr`` (peer time / arraylr
 time: above 1 means arraylr is faster).
@@ -196,10 +203,11 @@ def numpy_baselines(n: int) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
         return out
 
     def exp_(steps: np.ndarray) -> np.ndarray:
-        d = np.subtract(steps, w)
+        # explicit outputs: a 0-d array stays an array (ufuncs return scalars)
+        d = np.subtract(steps, w, out=np.empty(steps.shape, steps.dtype))
         np.maximum(d, 0, out=d)
         np.floor_divide(d, DECAY_STEPS, out=d)
-        out = np.multiply(d, log_rate)
+        out = np.multiply(d, log_rate, out=np.empty(steps.shape))
         del d
         np.exp(out, out=out)
         np.multiply(out, LR0, out=out)
@@ -438,6 +446,167 @@ def case_jax(n: int, quick: bool) -> list[Row]:
     return rows
 
 
+SWEEP_SIZES = [0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000]
+"""Step counts of the sweep; 0 stands for a 0-d array (one step, no axis)."""
+
+
+def _sweep_steps(size: int, n: int) -> np.ndarray:
+    if size == 0:
+        return np.array(int(n * 0.6), dtype=np.int64)
+    return np.linspace(0, n, size).astype(np.int64)
+
+
+def _repeats(seconds_guess: float, quick: bool) -> tuple[int, int]:
+    """(calls per timing, timings) for a call of about ``seconds_guess``."""
+    budget = 0.02 if quick else 0.1
+    number = max(1, min(20_000, int(budget / max(seconds_guess, 1e-7))))
+    return number, 3 if quick else 7
+
+
+def _time(fn: Callable[[], Any], quick: bool) -> float:
+    start = time.perf_counter()
+    fn()
+    first = time.perf_counter() - start
+    number, repeat = _repeats(first, quick)
+    return per_call(fn, number, repeat)
+
+
+def case_sweep(n: int, quick: bool) -> list[Row]:
+    rows = []
+    ref = reference_module()
+    libraries: list[tuple[str, Callable[[np.ndarray], Any], Any]] = [
+        ("numpy", lambda a: a, numpy_baselines(n))
+    ]
+    if have("torch"):
+        import torch
+
+        libraries.append(("torch", torch.from_numpy, torch_baselines(n)))
+    sizes = [s for s in SWEEP_SIZES if not quick or s <= 1_000_000]
+    for library, convert, baselines in libraries:
+        for name in ("cosine", "exp"):
+            config = configs(n)[name]
+            lr = arraylr.BaseLR(**config)
+            r = None if ref is None else ref.BaseLR(**config)
+            for size in sizes:
+                steps = convert(_sweep_steps(size, n))
+                impls = [
+                    ("arraylr", lambda s=steps: lr(s)),
+                    (f"hand-written {library}", lambda s=steps: baselines[name](s)),
+                ]
+                if r is not None and (size <= 1_000_000 or not quick):
+                    impls.append(("reference (deepmd-kit)", lambda s=steps: r.value(s)))
+                for label, fn in impls:
+                    row = Row(f"sweep {library}", name, label, _time(fn, quick))
+                    row.extra["size"] = size
+                    rows.append(row)
+    return rows
+
+
+def case_npscalar(n: int, quick: bool) -> list[Row]:
+    rows = []
+    ref = reference_module()
+    baselines = numpy_baselines(n)
+    step = np.arange(int(n * 0.6), int(n * 0.6) + 1)[0]  # an np.int64, as arange gives
+    zero_d = np.asarray(step)
+    for name in ("cosine", "exp"):
+        config = configs(n)[name]
+        lr = arraylr.BaseLR(**config)
+        assert abs(float(lr(step)) - float(baselines[name](zero_d))) <= 1e-15
+        impls = [
+            ("arraylr lr(np.int64)", lambda: lr(step)),
+            ("hand-written NumPy (0-d array)", lambda: baselines[name](zero_d)),
+        ]
+        if ref is not None:
+            r = ref.BaseLR(**config)
+            impls.append(("reference (deepmd-kit)", lambda: r.value(step)))
+        for label, fn in impls:
+            rows.append(Row("npscalar", name, label, _time(fn, quick)))
+    return rows
+
+
+def _spin(seconds: float) -> None:  # pragma: no cover - runs in a child process
+    end = time.perf_counter() + seconds
+    x = 0
+    while time.perf_counter() < end:
+        x += 1
+
+
+def case_busy(n: int, quick: bool) -> list[Row]:
+    """PyTorch CPU at its default threads while another process holds a core."""
+    if not have("torch"):
+        return []
+    import multiprocessing
+
+    import torch
+
+    rows = []
+    size = 1_000_000
+    steps = torch.arange(size)
+    baselines = torch_baselines(n)
+    repeat = 5 if quick else 15
+    context = multiprocessing.get_context("spawn")
+    spinner = context.Process(target=_spin, args=(600.0,), daemon=True)
+    spinner.start()
+    try:
+        time.sleep(0.5)  # let it get going
+        for name in ("cosine", "exp"):
+            lr = arraylr.BaseLR(**configs(n)[name])
+            impls = [
+                ("arraylr (1e6 steps, one core busy)", lambda: lr(steps)),
+                ("hand-written PyTorch (same)", lambda: baselines[name](steps)),
+            ]
+            for label, seconds in race(impls, repeat).items():
+                rows.append(Row("busy", name, label, seconds))
+    finally:
+        spinner.terminate()
+        spinner.join()
+    rows[0].note = f"torch threads: {torch.get_num_threads()}"
+    return rows
+
+
+def plot_sweep(rows: list[Row], path: str) -> None:
+    """Time per call against the number of steps, log-log, one panel per library
+    and schedule."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = sorted({(r.case, r.schedule) for r in rows if r.case.startswith("sweep")})
+    if not panels:
+        return
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.6 * len(panels), 3.6), dpi=110, sharey=True
+    )
+    axes = np.atleast_1d(axes)
+    styles = {"arraylr": "-o", "hand-written": "--s", "reference": ":^"}
+    for ax, (case, schedule) in zip(axes, panels, strict=True):
+        here = [r for r in rows if (r.case, r.schedule) == (case, schedule)]
+        for impl in dict.fromkeys(r.impl for r in here):
+            points = sorted(
+                (max(r.extra["size"], 1), r.seconds) for r in here if r.impl == impl
+            )
+            style = next(v for k, v in styles.items() if impl.startswith(k))
+            ax.loglog(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                style,
+                label=impl.split(" (")[0],
+                markersize=4,
+                linewidth=1.4,
+            )
+        ax.set_title(f"{case.split()[1]}: {schedule}", fontsize=10)
+        ax.set_xlabel("steps per call (1 = 0-d)")
+        ax.grid(True, which="both", alpha=0.25)
+    axes[0].set_ylabel("seconds per call")
+    axes[0].legend(fontsize=8, loc="upper left")
+    fig.suptitle("arraylr vs hand-written code and the reference", fontsize=11)
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
 # ----------------------------------------------------------------------- report
 
 
@@ -472,20 +641,26 @@ def table(rows: list[Row], n: int) -> str:
         f"Array cases: {n:,} steps. "
         "`x arraylr` = time / arraylr's time in the same run.",
         "",
-        "| case | schedule | implementation | median | x arraylr | peak extra memory |",
+        "| case | schedule | implementation | median | x arraylr | memory / note |",
         "| --- | --- | --- | ---: | ---: | ---: |",
     ]
-    base: dict[tuple[str, str], float] = {}
+    base: dict[tuple[str, str, Any], float] = {}
+    for row in rows:  # the first arraylr row of a case is its unit
+        if row.impl.startswith("arraylr"):
+            base.setdefault(
+                (row.case, row.schedule, row.extra.get("size")), row.seconds
+            )
     for row in rows:
-        if row.impl in ("arraylr", "arraylr lr(step)"):
-            base[(row.case, row.schedule)] = row.seconds
-    for row in rows:
-        ref = base.get((row.case, row.schedule))
+        size = row.extra.get("size")
+        ref = base.get((row.case, row.schedule, size))
         ratio = f"{row.seconds / ref:.2f}" if ref else ""
         peak = f"{row.extra['peak']:.2f} x output" if "peak" in row.extra else ""
+        case = row.case
+        if size is not None:
+            case += f" ({'0-d' if size == 0 else f'{int(size):,}'})"
         lines.append(
-            f"| {row.case} | {row.schedule} | {row.impl} | "
-            f"{fmt_time(row.seconds)} | {ratio} | {peak} |"
+            f"| {case} | {row.schedule} | {row.impl} | "
+            f"{fmt_time(row.seconds)} | {ratio} | {peak or row.note} |"
         )
     return "\n".join(lines)
 
@@ -495,6 +670,9 @@ CASES = {
     "numpy": case_numpy,
     "torch": case_torch,
     "jax": case_jax,
+    "sweep": case_sweep,
+    "npscalar": case_npscalar,
+    "busy": case_busy,
 }
 
 
@@ -506,6 +684,9 @@ def main(argv: list[str] | None = None) -> int:
         "--cases", nargs="+", choices=sorted(CASES), default=list(CASES)
     )
     parser.add_argument("-o", "--output", help="also write the table to this file")
+    parser.add_argument(
+        "--plot", help="draw the size sweep (log-log) into this image file"
+    )
     args = parser.parse_args(argv)
     n = args.n or (1_000_000 if args.quick else 10_000_000)
     rows: list[Row] = []
@@ -515,6 +696,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += CASES[name](n, args.quick)
     text = table(rows, n)
     print(text)
+    if args.plot:
+        plot_sweep(rows, args.plot)
     if args.output:
         Path(args.output).write_text(text + "\n")
     return 0

@@ -63,3 +63,24 @@ def test_baselines_match_arraylr(run_module) -> None:  # type: ignore[no-untyped
         lr = arraylr.BaseLR(**run_module.configs(n)[name])
         for step in range(0, n + 10, 997):
             assert fn(step) == pytest.approx(lr(step), rel=1e-15, abs=1e-18)
+
+
+def test_sweep_scalar_and_busy_cases(run_module, capsys, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(run_module, "SWEEP_SIZES", [0, 1, 100])
+    image = tmp_path / "sweep.png"
+    cases = ["sweep", "npscalar", "busy"]
+    assert (
+        run_module.main(
+            ["--quick", "--n", "40000", "--cases", *cases, "--plot", str(image)]
+        )
+        == 0
+    )
+    text = capsys.readouterr().out
+    for needle in (
+        "| sweep numpy (0-d) | cosine | arraylr |",
+        "| sweep torch (100) | exp | hand-written torch |",
+        "| npscalar | cosine | hand-written NumPy (0-d array) |",
+        "| busy | exp | hand-written PyTorch (same) |",
+    ):
+        assert needle in text
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import operator
 import reprlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import array_api_compat
@@ -33,6 +34,7 @@ __all__ = [
     "SCALAR",
     "Array",
     "Namespace",
+    "Plan",
     "ceil_float",
     "evaluate",
     "float_bits",
@@ -134,12 +136,17 @@ SCALAR: Namespace = _ScalarNamespace()
 
 
 _NAMESPACES: dict[type, Namespace] = {}
+_NUMPY_IS_ARRAY_API = tuple(int(p) for p in np.__version__.split(".")[:2]) >= (2, 1)
+"""NumPy 2.1 has every function the formulas use (``astype`` came in 2.1), so
+NumPy arrays skip array-api-compat's wrappers."""
 
 
 def namespace_of(step: Array) -> Namespace:
     """Return the array-API namespace of ``step`` (cached per array type)."""
     tp = type(step)
     xp = _NAMESPACES.get(tp)
+    if xp is None and tp is np.ndarray and _NUMPY_IS_ARRAY_API:
+        xp = _NAMESPACES[tp] = np  # NumPy >= 2.1 is an array-API namespace itself
     if xp is None and tp.__module__.startswith("torch"):
         # Resolved without array_namespace, whose functools cache torch.compile
         # warns about, so that a first call inside a compiled region traces cleanly.
@@ -315,6 +322,63 @@ def _is_torch_tensor(step: Any) -> bool:
     return isinstance(step, torch.Tensor)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What :func:`evaluate` decides for one kind of step array: the namespace,
+    the dtypes, and how the step is read.  Cached per (array type, dtype, device,
+    requested dtype) for NumPy and PyTorch, so a small call pays for none of it."""
+
+    xp: Namespace
+    out_dtype: Any
+    compute: Any
+    wide_int: Any
+    kind: str
+    """``"int"`` (signed: negative steps clamped), ``"uint"`` (widened to
+    ``widen``, never negative), ``"float"`` (NaN kept), ``"bool"``."""
+    widen: Any = None
+    """The dtype an unsigned step is converted to first (``None``: none)."""
+
+
+_PLANS: dict[tuple[Any, ...], Plan] = {}
+
+
+def _plan(step: Array, xp: Namespace, dtype: object) -> Plan:
+    in_dtype = step.dtype
+    is_float = xp.isdtype(in_dtype, "real floating")
+    if not is_float and not xp.isdtype(in_dtype, ("integral", "bool")):
+        raise TypeError(
+            f"step must have an integer, bool or real floating dtype, got {in_dtype}"
+        )
+    wide_float, wide_int = _widest_float_and_int(xp, step)
+    if dtype is None:
+        out_dtype = in_dtype if is_float else wide_float
+    else:
+        _check_dtype(xp, dtype, step)
+        out_dtype = dtype
+    compute = xp.float32 if _is_half(xp, out_dtype) else out_dtype
+    if is_float:
+        return Plan(xp, out_dtype, compute, wide_int, "float")
+    if xp.isdtype(in_dtype, "bool"):
+        return Plan(xp, out_dtype, compute, wide_int, "bool")
+    if not xp.isdtype(in_dtype, "unsigned integer"):
+        return Plan(xp, out_dtype, compute, wide_int, "int")
+    if xp.iinfo(in_dtype).max <= xp.iinfo(wide_int).max:
+        return Plan(xp, out_dtype, compute, wide_int, "uint", widen=wide_int)
+    # wider than any signed integer here: evaluated as floating, never wrapped
+    return Plan(xp, out_dtype, compute, wide_int, "float", widen=compute)
+
+
+def _plan_key(step: Any, dtype: object) -> tuple[Any, ...] | None:
+    """The cache key of a step's plan, or ``None`` where plans are not cached
+    (JAX, whose x64 switch can change at run time, and everything else)."""
+    tp = type(step)
+    if tp is np.ndarray:
+        return (tp, step.dtype, None, dtype)
+    if tp.__name__ == "Tensor" and tp.__module__ == "torch":
+        return (tp, step.dtype, step.device, dtype)
+    return None
+
+
 def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
     """Evaluate ``schedule`` at an array of steps, following SPEC section 6.
 
@@ -335,51 +399,39 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
     free and let :meth:`BaseLR._compose` skip what cannot apply to the block; every
     other backend gets the single traceable expression.
     """
-    step, restore = _normalise(step)
-    xp = namespace_of(step)
-    _check_array(step, xp)
-    in_dtype = step.dtype
-    is_float = xp.isdtype(in_dtype, "real floating")
-    if not is_float and not xp.isdtype(in_dtype, ("integral", "bool")):
-        raise TypeError(
-            f"step must have an integer, bool or real floating dtype, got {in_dtype}"
-        )
-    wide_float, wide_int = _widest_float_and_int(xp, step)
-    if dtype is None:
-        out_dtype = in_dtype if is_float else wide_float
-    else:
-        _check_dtype(xp, dtype, step)
-        out_dtype = dtype
-    compute = xp.float32 if _is_half(xp, out_dtype) else out_dtype
-    integer = not is_float and not xp.isdtype(in_dtype, "bool")
-    if integer and xp.isdtype(in_dtype, "unsigned integer"):
-        if xp.iinfo(in_dtype).max <= xp.iinfo(wide_int).max:
-            step = xp.astype(step, wide_int)
-        else:
-            step = xp.astype(step, compute)
-            integer = False
+    key = _plan_key(step, dtype)
+    plan = None if key is None else _PLANS.get(key)
+    restore = None
+    if plan is None:
+        step, restore = _normalise(step)
+        xp = namespace_of(step)
+        _check_array(step, xp)
+        plan = _plan(step, xp, dtype)
+        key = _plan_key(step, dtype)
+        if key is not None and restore is None and len(_PLANS) < 256:
+            _PLANS[key] = plan
+    xp = plan.xp
+    if plan.widen is not None:
+        step = xp.astype(step, plan.widen)
 
     chunk = _block_size(step)
     if chunk:
-        out = xp.empty(step.shape, dtype=out_dtype, device=xp_device(step))
+        out = xp.empty(step.shape, dtype=plan.out_dtype, device=xp_device(step))
         flat_out = xp.reshape(out, (-1,))  # a view: ``out`` is contiguous
         flat_in = xp.reshape(step, (-1,))
         for start in range(0, flat_in.shape[0], chunk):
             block = flat_in[start : start + chunk]
             flat_out[start : start + chunk] = schedule._compose(
-                xp,
+                plan,
                 block,
-                integer,
-                compute,
-                wide_int,
                 low=float(xp.min(block)),
                 high=float(xp.max(block)),
             )
         return out if restore is None else restore(out)
 
-    result = schedule._compose(xp, step, integer, compute, wide_int)
-    if result.dtype != out_dtype:
-        result = xp.astype(result, out_dtype)
+    result = schedule._compose(plan, step)
+    if result.dtype != plan.out_dtype:
+        result = xp.astype(result, plan.out_dtype)
     if isinstance(step, np.ndarray):
         if not isinstance(result, np.ndarray):
             result = np.asarray(result)  # NumPy turns 0-d results into scalars

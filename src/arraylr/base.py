@@ -34,6 +34,7 @@ from ._backend import (
     SCALAR,
     Array,
     Namespace,
+    Plan,
     ceil_float,
     evaluate,
     float_bits,
@@ -56,8 +57,27 @@ _HUGE = sys.float_info.max
 :attr:`BaseLR.final_lr`."""
 
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+_FLOAT32_MAX = FLOAT32_MAX
 FLOAT32_TINY = float(np.finfo(np.float32).smallest_normal)
+
+
+_NUMPY_SCALARS: dict[type, tuple[type, type]] = {
+    **{
+        t: (int, np.float64)
+        for t in (
+            np.bool_, np.int8, np.int16, np.int32, np.int64,
+            np.uint8, np.uint16, np.uint32, np.uint64,
+        )
+    },
+    np.float16: (float, np.float16),
+    np.float32: (float, np.float32),
+    np.float64: (float, np.float64),
+}  # fmt: skip
+"""NumPy scalar types that take the scalar route: how to read the step, and the
+type of the result (float64 for integer and bool steps, else the step's own).
+The float64 rate is rounded once to a narrower result type, which is within the
+float32 bound; other types (longdouble) take the array route."""
 
 
 def _is_array(step: Any) -> bool:
@@ -328,7 +348,7 @@ class BaseLR(metaclass=_ScheduleMeta):
         self.warmup_start_factor = factor
         self.warmup_start_lr = factor * start_lr
         self.decay_num_steps = num_steps - warmup_steps
-        self._warmup_rise = start_lr - self.warmup_start_lr
+        self._warmup_slope = (start_lr - self.warmup_start_lr) / max(warmup_steps, 1)
 
     # ------------------------------------------------------------------ formulas
 
@@ -350,9 +370,8 @@ class BaseLR(metaclass=_ScheduleMeta):
 
     def _warmup_value(self, step: Any) -> Any:
         """The warmup line at step ``step`` (used for ``0 <= step < W``)."""
-        return self.warmup_start_lr + self._warmup_rise * (
-            step / float(self.warmup_steps)
-        )
+        rise = step * self._warmup_slope
+        return rise if self.warmup_start_lr == 0 else self.warmup_start_lr + rise
 
     def phases(self) -> list[tuple[int, str]]:
         """The steps where the schedule changes phase, with a label each, sorted.
@@ -440,6 +459,14 @@ class BaseLR(metaclass=_ScheduleMeta):
                 if d >= start and (end is None or d < end):
                     return level
             return float(self._decay_value(d, SCALAR))
+        if dtype is None:
+            route = _NUMPY_SCALARS.get(tp)
+            if route is not None:  # a NumPy scalar: the scalar route, same kind out
+                return route[1](self.value(route[0](step)))
+            if tp is np.ndarray and step.ndim == 0:  # a 0-d array: likewise
+                route = _NUMPY_SCALARS.get(step.dtype.type)
+                if route is not None:
+                    return np.asarray(self.value(route[0](step)), dtype=route[1])
         if dtype is None and isinstance(step, numbers.Real) and not _is_array(step):
             # bool, int/float subclasses, Fraction: Python numbers
             if isinstance(step, numbers.Integral):
@@ -450,42 +477,44 @@ class BaseLR(metaclass=_ScheduleMeta):
     __call__ = value
 
     def _compose(
-        self,
-        xp: Namespace,
-        step: Array,
-        integer: bool,
-        compute: object,
-        wide_int: object,
-        low: Any = None,
-        high: Any = None,
+        self, plan: Plan, step: Array, low: Any = None, high: Any = None
     ) -> Array:
         """Clamp negative steps, split warmup from decay, apply the decay rule.
 
         Called by the backend layer with a step array (a whole array, or a NumPy
-        or PyTorch CPU block) and the dtypes it chose.  ``low``/``high``, when
-        given, bound the step values (eager blocks only): a clamp or branch that
-        cannot change the result is then skipped.  A NaN bound compares false
-        everywhere and so takes the general path.
+        or PyTorch CPU block) and the :class:`~arraylr._backend.Plan` it chose
+        (namespace, dtypes, the kind of step).  ``low``/``high``, when given,
+        bound the step values (eager blocks only): a clamp or branch that cannot
+        change the result is then skipped.  A NaN bound compares false everywhere
+        and so takes the general path.
         """
+        xp, compute, kind = plan.xp, plan.compute, plan.kind
         warmup = self.warmup_steps
         known = low is not None and high is not None
         nonnegative = known and low >= 0
         all_decay = known and low >= warmup
         all_warmup = known and high < warmup and nonnegative
         d_low, d_high = (low - warmup, high - warmup) if all_decay else (None, None)
-        if integer:
-            t = xp.astype(step, wide_int, copy=False)
-            if not nonnegative and xp.isdtype(step.dtype, "signed integer"):
-                t = xp.maximum(t, 0)
+        if kind == "int" or kind == "uint":
+            t = step
+            if t.dtype != plan.wide_int:
+                t = xp.astype(t, plan.wide_int)
+            clamp = kind == "int" and not nonnegative
             if all_warmup or (warmup > 2**31 - 1 and warmup > _int_max(xp, t)):
+                if clamp:
+                    t = xp.maximum(t, 0)
                 return self._warmup_value(xp.astype(t, compute))  # no step ends it
             if warmup == 0 or all_decay:
+                if clamp:
+                    t = xp.maximum(t, 0)
                 return self._decay(xp, t, True, compute, d_low, d_high)
+            # max(t, W) for the rule and max(t, 0) for the line: each clamp once
             decay = self._decay(xp, xp.maximum(t, warmup), True, compute)
-            warm = self._warmup_value(xp.astype(t, compute))
+            line = xp.maximum(t, 0) if clamp else t
+            warm = self._warmup_value(xp.astype(line, compute))
             return xp.where(t < warmup, warm, decay)
         # real floating or bool steps
-        t = xp.astype(step, compute, copy=False)
+        t = step if step.dtype == compute else xp.astype(step, compute)
         if not nonnegative:
             t = xp.maximum(t, 0.0)
         if all_warmup:
@@ -498,7 +527,7 @@ class BaseLR(metaclass=_ScheduleMeta):
             # the line at min(t, W): no inf * 0 for steps at +inf
             warm = self._warmup_value(xp.minimum(t, float(warmup)))
             result = xp.where(t < edge, warm, decay)
-        if not self._propagates_nan and xp.isdtype(step.dtype, "real floating"):
+        if not self._propagates_nan and kind == "float":
             result = xp.where(xp.isnan(t), t, result)
         return result
 
@@ -537,9 +566,9 @@ class BaseLR(metaclass=_ScheduleMeta):
             first: Any = warmup + start if start > 0 else None
             last: Any = warmup + end if end is not None else None
             if integer:  # an edge past the dtype's range is never reached
-                if first is not None and first > _int_max(xp, t):
+                if first is not None and first > 2**31 - 1 and first > _int_max(xp, t):
                     continue
-                if last is not None and last > _int_max(xp, t):
+                if last is not None and last > 2**31 - 1 and last > _int_max(xp, t):
                     last = None
             else:
                 bits = float_bits(xp, compute)

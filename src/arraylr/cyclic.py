@@ -344,7 +344,7 @@ class LearningRateOneCycle(BaseLR):
 
     @property
     def scale(self) -> float:
-        return max(self.start_lr, self.initial_lr)
+        return max(self.start_lr, self.initial_lr, self.stop_lr)
 
     def phases(self) -> list[tuple[int, str]]:
         return sorted(set([*super().phases(), (self.up_steps, "peak")]))

@@ -6,7 +6,7 @@ from typing import Any
 
 from ._backend import Namespace
 from ._validation import check_float
-from .base import BaseLR
+from .base import FLOAT32_MAX, BaseLR
 
 __all__ = ["LearningRateInverseSqrt"]
 
@@ -32,7 +32,7 @@ class LearningRateInverseSqrt(BaseLR):
     stop_lr, stop_lr_ratio : float, optional
         A floor under the decay (default ``stop_lr=0``: none).
     timescale : float, optional
-        :math:`\tau > 0`.
+        :math:`\tau`, at least 1e-6 steps.
 
     Attributes
     ----------
@@ -78,8 +78,18 @@ class LearningRateInverseSqrt(BaseLR):
         if timescale is None:
             self.timescale = float(self.warmup_steps or 10_000)
         else:
-            self.timescale = check_float("timescale", timescale, positive=True)
+            self.timescale = check_float(
+                "timescale", timescale, positive=True, at_most=FLOAT32_MAX
+            )
+            if self.timescale < 1e-6:
+                raise ValueError(
+                    f"timescale must be >= 1e-6 steps (d / timescale must not "
+                    f"overflow float32), got timescale={timescale!r}"
+                )
+        self._inverse_timescale = 1.0 / self.timescale
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
-        lr = self.start_lr * xp.sqrt(self.timescale / (step + self.timescale))
+        # sqrt(tau / (d + tau)) as sqrt(1 / (d / tau + 1)): XLA folds (t - W) + tau
+        # into t + (tau - W), which cancels in float32 when tau is small beside W
+        lr = self.start_lr * xp.sqrt(1.0 / (step * self._inverse_timescale + 1.0))
         return xp.maximum(lr, self.stop_lr)
