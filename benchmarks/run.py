@@ -447,6 +447,8 @@ def case_jax(n: int, quick: bool) -> list[Row]:
 
 
 SWEEP_SIZES = [0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000]
+ZERO_D_X = 0.2
+"""Where the plot puts the 0-d point (left of one step, on the log axis)."""
 """Step counts of the sweep; 0 stands for a 0-d array (one step, no axis)."""
 
 
@@ -584,7 +586,7 @@ def plot_sweep(rows: list[Row], path: str) -> None:
         here = [r for r in rows if (r.case, r.schedule) == (case, schedule)]
         for impl in dict.fromkeys(r.impl for r in here):
             points = sorted(
-                (max(r.extra["size"], 1), r.seconds) for r in here if r.impl == impl
+                (r.extra["size"] or ZERO_D_X, r.seconds) for r in here if r.impl == impl
             )
             style = next(v for k, v in styles.items() if impl.startswith(k))
             ax.loglog(
@@ -596,7 +598,9 @@ def plot_sweep(rows: list[Row], path: str) -> None:
                 linewidth=1.4,
             )
         ax.set_title(f"{case.split()[1]}: {schedule}", fontsize=10)
-        ax.set_xlabel("steps per call (1 = 0-d)")
+        ax.set_xlabel("steps per call")
+        ticks = [ZERO_D_X, 1, 10**2, 10**4, 10**6]
+        ax.set_xticks(ticks, ["0-d", "1", "100", "10k", "1M"])
         ax.grid(True, which="both", alpha=0.25)
     axes[0].set_ylabel("seconds per call")
     axes[0].legend(fontsize=8, loc="upper left")

@@ -19,7 +19,9 @@ import arraylr
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0].replace("\n", " ")
+    )
     default = Path(__file__).with_name("deepmd_input.json")
     parser.add_argument("config", nargs="?", default=str(default))
     parser.add_argument("--num-steps", type=int, default=None)

@@ -16,7 +16,9 @@ from arraylr.torch import ScheduleLR
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0].replace("\n", " ")
+    )
     parser.add_argument(
         "config", nargs="?", default=str(Path(__file__).with_name("train_config.json"))
     )

@@ -171,3 +171,24 @@ def test_output_piped_into_head() -> None:
     )
     assert done.stdout == "LearningRateExp (type 'exp')\n"
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_plot_points_below_two_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    config = '{"type": "cosine", "start_lr": 1e-3, "stop_lr": 0, "num_steps": 10}'
+    assert main(["plot", config, "--points", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["arraylr plot: error: --points must be >= 2, got --points 0"]
+
+
+def test_show_explains_the_last_stair(capsys: pytest.CaptureFixture[str]) -> None:
+    config = (
+        '{"type": "exp", "start_lr": 1e-3, "stop_lr": 3.51e-8, "num_steps": 10500, '
+        '"decay_steps": 1000}'
+    )
+    assert main(["show", config]) == 0
+    out = capsys.readouterr().out
+    assert "note: the rate at the end (step 10500) is" in out
+    assert "10 whole stairs" in out
+    smooth = config.replace('"decay_steps"', '"smooth": true, "decay_steps"')
+    assert main(["show", smooth]) == 0
+    assert "whole stairs" not in capsys.readouterr().out

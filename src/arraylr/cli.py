@@ -66,8 +66,26 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
+def _end_notes(schedule: BaseLR) -> list[str]:
+    """Why the rate at the end differs from stop_lr, where a reader would ask."""
+    end = schedule(schedule.num_steps)
+    stop = schedule.stop_lr
+    if abs(end - stop) <= 1e-9 * max(abs(stop), 1e-300) or schedule.num_steps == 0:
+        return []
+    if schedule.type_name == "exp" and not getattr(schedule, "smooth", True):
+        stairs = schedule.decay_num_steps // getattr(schedule, "decay_steps", 1)
+        return [
+            f"the rate at the end (step {schedule.num_steps}) is {end:.4g}, not "
+            f"stop_lr={stop:.4g}: a stepped exp has taken {stairs} whole stairs of "
+            "decay_steps by then (the last stair would reach stop_lr); smooth=true "
+            "ends at stop_lr"
+        ]
+    return []
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     schedule, notes = _load(args.config, args.num_steps)
+    notes += _end_notes(schedule)
     points = milestones(schedule)
     steps = np.array([s for s, _ in points], dtype=np.int64)
     rates = schedule(steps).tolist()
@@ -282,9 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "points", 2) < 2:
-        parser.error(f"--points must be >= 2, got {args.points}")
     try:
+        if getattr(args, "points", 2) < 2:
+            raise CLIError(f"--points must be >= 2, got --points {args.points}")
         return int(args.func(args))
     except CLIError as exc:
         print(f"arraylr {args.command}: error: {exc}", file=sys.stderr)

@@ -183,7 +183,8 @@ def _schedule_section(
             if not isinstance(training, Mapping) or "numb_steps" not in training:
                 raise ValueError(
                     f"{where}: missing key 'training.numb_steps' (the number of "
-                    "training steps); add it or pass num_steps"
+                    "training steps); add it or pass num_steps (--num-steps on the "
+                    "command line)"
                 )
             num_steps = training["numb_steps"]
         if "num_steps" in params:
@@ -203,7 +204,7 @@ def _schedule_section(
             if num_steps is None and "num_steps" in _required(params):
                 raise ValueError(
                     f"{where}: missing key 'num_steps' (the number of training "
-                    "steps); add it or pass num_steps"
+                    "steps); add it or pass num_steps (--num-steps on the command line)"
                 )
         params.pop("num_steps", None)
     if "start_lr" not in params and "start_lr" in _required(params):

@@ -25,9 +25,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-from torch.optim import Optimizer
-from torch.optim.lr_scheduler import LRScheduler
+try:
+    import torch
+    from torch.optim import Optimizer
+    from torch.optim.lr_scheduler import LRScheduler
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "arraylr.torch needs PyTorch: pip install 'arraylr[torch]'"
+    ) from exc
 
 from .base import BaseLR
 

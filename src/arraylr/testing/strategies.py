@@ -30,8 +30,14 @@ import typing
 from typing import Any
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+
+try:
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "arraylr.testing.strategies needs hypothesis: pip install 'arraylr[test]'"
+    ) from exc
 
 from ..base import BaseLR
 
