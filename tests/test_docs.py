@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,15 +36,34 @@ def test_docstring_examples(name: str) -> None:
     assert result.failed == 0
 
 
-def test_readme_python_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every ```python block of README.md runs, in order, in one namespace."""
-    monkeypatch.chdir(README.parent)
+README_BLOCKS = [
+    m for m in re.finditer(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+]
+
+
+@pytest.mark.parametrize(
+    "block",
+    README_BLOCKS,
+    ids=[
+        f"line{README.read_text().count(chr(10), 0, m.start()) + 1}"
+        for m in README_BLOCKS
+    ],
+)
+def test_readme_python_block_runs_alone(block: re.Match[str]) -> None:
+    """Each ```python block of README.md runs on its own, pasted into a fresh
+    interpreter in the repository root, without this suite's settings (no
+    conftest: hypothesis keeps its default deadline)."""
     text = README.read_text()
-    blocks = list(re.finditer(r"```python\n(.*?)```", text, flags=re.S))
-    assert blocks
-    namespace: dict[str, object] = {"__name__": "readme"}
-    for match in blocks:
-        # pad so line numbers are README's: tracebacks (and hypothesis, which
-        # reads the source of a test) point at the right lines
-        padding = "\n" * text.count("\n", 0, match.start(1))
-        exec(compile(padding + match.group(1), str(README), "exec"), namespace)
+    # pad so line numbers are README's: tracebacks point at the right lines
+    code = "\n" * text.count("\n", 0, block.start(1)) + block.group(1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPOTHESIS")}
+    env.setdefault("JAX_PLATFORMS", "cpu")
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=README.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
