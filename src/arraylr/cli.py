@@ -3,7 +3,7 @@
 Every subcommand takes configs the way :func:`arraylr.load_config` does (a JSON or
 YAML file, inline JSON, or a DeePMD-kit training input) and ``--num-steps`` to
 override the length.  Errors print one line and exit with status 2; ``check``
-exits with status 1 when a backend breaks a SPEC agreement bound.
+exits with status 1 when a backend breaks an agreement bound (README, "Agreement").
 """
 
 from __future__ import annotations
@@ -197,19 +197,28 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise CLIError(str(exc)) from None
     print(f"{schedule!r}")
     print(
-        "largest disagreement with NumPy float64, in units of the SPEC bound "
+        "largest disagreement with NumPy float64, in units of the agreement bound "
         "(<= 1 passes)"
     )
     print()
-    print(
-        f"  {'backend':<18}{'steps':<9}{'result':<9}{'worst step':>12}"
-        f"{'x bound':>10}  ok"
-    )
+    header = ("backend", "steps", "result", "worst step", "x bound", "ok")
+    cells = []
     for d in report:
-        step = "" if math.isnan(d.step) else str(int(d.step))
+        steps = d.steps_dtype if not d.requested else f"{d.requested}->{d.steps_dtype}"
+        step = "" if math.isnan(d.step) else f"{int(d.step):,}"
+        ok = "yes" if d.ok else "NO"
+        cells.append((d.backend, steps, d.dtype, step, f"{d.ratio:.3f}", ok))
+    widths = [max(len(row[i]) for row in [header, *cells]) for i in range(6)]
+    for row in [header, *cells]:
+        left = "  ".join(row[i].ljust(widths[i]) for i in range(3))
+        right = "  ".join(row[i].rjust(widths[i]) for i in range(3, 5))
+        print(f"  {left}  {right}  {row[5]}")
+    if any(d.requested for d in report):
+        print()
         print(
-            f"  {d.backend:<18}{d.steps_dtype:<9}{d.dtype:<9}{step:>12}"
-            f"{d.ratio:>10.3f}  {'yes' if d.ok else 'NO'}"
+            "a->b: steps of dtype a were given and the backend holds them as b "
+            "(JAX without jax_enable_x64\nholds 64-bit steps as 32-bit; set "
+            "JAX_ENABLE_X64=1 to check float64 on JAX)."
         )
     print()
     print(
@@ -280,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check",
         help="evaluate on every installed backend and "
-        "compare with the SPEC agreement bounds",
+        "compare with the agreement bounds",
     )
     check.add_argument("config", help=config_help)
     check.add_argument(

@@ -9,7 +9,7 @@ evaluates it on NumPy (float64, the reference), on NumPy float32, through the
 Python-scalar route, and on every other installed backend (array-api-strict,
 PyTorch, JAX eagerly and under ``jax.jit`` (``jax_jit``), Dask, CuPy where a
 GPU is present), and raises ``AssertionError``
-naming the backend, dtype, step and both values where a SPEC bound is broken:
+naming the backend, dtype, step and both values where an agreement bound is broken:
 
 * float64 results within ``4 * eps64 * S`` of NumPy's float64 result;
 * Python-scalar results within ``2 * eps64 * S``;
@@ -24,6 +24,7 @@ for configs, schedules and steps live in :mod:`arraylr.testing.strategies`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -84,10 +85,13 @@ class Disagreement:
     reference: float
     error: float
     bound: float
+    requested: str = ""
+    """The steps dtype that was given, where the backend holds another
+    (JAX without ``jax_enable_x64`` holds float64 steps as float32)."""
 
     @property
     def ratio(self) -> float:
-        """``error / bound``: above 1 breaks the SPEC bound."""
+        """``error / bound``: above 1 breaks the agreement bound."""
         return self.error / self.bound if self.bound > 0 else math.inf * self.error
 
     @property
@@ -201,9 +205,12 @@ def backend_disagreements(
                 # float32): compare at the steps it holds
                 here = held
                 ref = np.asarray(schedule(held.astype(np.float64)), dtype=np.float64)
-            report.append(
-                _worst(name, steps_dtype, str(values.dtype), here, values, ref, scale)
+            worst = _worst(
+                name, steps_dtype, str(values.dtype), here, values, ref, scale
             )
+            if str(array.dtype) != steps_dtype:
+                worst = dataclasses.replace(worst, requested=str(array.dtype))
+            report.append(worst)
     return report
 
 
@@ -212,7 +219,7 @@ def assert_backends_agree(
     steps: Any = None,
     backends: Sequence[str] | None = None,
 ) -> list[Disagreement]:
-    """Raise ``AssertionError`` unless every backend agrees within the SPEC bounds.
+    """Raise ``AssertionError`` unless every backend agrees within the agreement bounds.
 
     Parameters are those of :func:`backend_disagreements`. The error names the
     backend, dtype, step and both values of every broken bound; on success the
