@@ -196,3 +196,38 @@ def test_show_explains_the_last_stair(capsys: pytest.CaptureFixture[str]) -> Non
     smooth = config.replace('"decay_steps"', '"smooth": true, "decay_steps"')
     assert main(["show", smooth]) == 0
     assert "whole stairs" not in capsys.readouterr().out
+
+
+def test_step_labels_and_merged_phase_marks() -> None:
+    from arraylr.cli import _phase_marks, step_label
+
+    assert [step_label(v) for v in (0, 500, 20_000, 1_500_000, 2e9)] == [
+        "0",
+        "500",
+        "20k",
+        "1.5M",
+        "2B",
+    ]
+    marks = [
+        (1000, "end of warmup", "a"),
+        (5000, "end of warmup", "b"),
+        (9e5, "x", "a"),
+    ]
+    assert _phase_marks(marks, span=1e6) == [
+        (1000, "end of warmup", "a"),
+        (9e5, "x", "a"),
+    ]
+    close = [(10, "end of warmup", "a"), (11, "peak", "b")]
+    assert _phase_marks(close, span=100) == [(10, "end of warmup / peak", "a")]
+
+
+@pytest.mark.parametrize("layout", [[], ["--normalise"], ["--panels"], ["--log"]])
+def test_plot_layouts(tmp_path: Path, layout: list[str]) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "lr.png"
+    zero_start = (
+        '{"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000, '
+        '"warmup_steps": 10}'
+    )
+    assert main(["plot", DEEPMD, zero_start, *layout, "-o", str(out)]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"

@@ -125,6 +125,30 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def step_label(value: float, _pos: Any = None) -> str:
+    """A step count as people write it on an axis: 500, 20k, 1.5M, 2B."""
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _phase_marks(
+    axes_marks: list[tuple[float, str, str]], span: float
+) -> list[tuple[float, str, str]]:
+    """Phase marks with the labels of marks closer than 2% of the axis merged,
+    so that labels never print over each other."""
+    merged: list[tuple[float, str, str]] = []
+    for x, text, color in sorted(axes_marks):
+        if merged and x - merged[-1][0] < 0.02 * span:
+            px, ptext, pcolor = merged[-1]
+            if text not in ptext.split(" / "):
+                merged[-1] = (px, f"{ptext} / {text}", pcolor)
+            continue
+        merged.append((x, text, color))
+    return merged
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     loaded = [(src, *_load(src, args.num_steps)) for src in args.config]
     try:
@@ -132,38 +156,63 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter
     except ImportError:
         raise CLIError(
             "arraylr plot needs matplotlib: pip install 'arraylr[plot]'"
         ) from None
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
+    panels = args.panels and len(loaded) > 1
+    fig, axes = plt.subplots(
+        len(loaded) if panels else 1,
+        1,
+        figsize=(8, 3.2 * len(loaded) if panels else 4.5),
+        dpi=120,
+        squeeze=False,
+    )
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    marks: dict[int, list[tuple[float, str, str]]] = {}
     for i, (source, schedule, notes) in enumerate(loaded):
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
+        ax = axes[i if panels else 0][0]
         end = max(schedule.num_steps, 1)
         steps = np.unique(np.linspace(0, end, args.points).astype(np.int64))
+        rates = np.asarray(schedule(steps), dtype=np.float64)
+        if args.log:  # a rate of 0 has no place on a log axis: leave a gap
+            rates = np.where(rates > 0, rates, np.nan)
+        scale = 1.0 / end if args.normalise else 1.0
         color = colors[i % len(colors)]
         label = f"{schedule.type_name}: {_short(source)}"
-        ax.plot(steps, schedule(steps), color=color, label=label, linewidth=1.6)
+        ax.plot(steps * scale, rates, color=color, label=label, linewidth=1.6)
         for step, what in phase_lines(schedule):
-            ax.axvline(step, color=color, linestyle=":", linewidth=1)
+            ax.axvline(step * scale, color=color, linestyle=":", linewidth=1, zorder=1)
+            marks.setdefault(i if panels else 0, []).append((step * scale, what, color))
+    for row, row_marks in marks.items():
+        ax = axes[row][0]
+        low, high = ax.get_xlim()
+        for x, text, color in _phase_marks(row_marks, high - low):
             ax.annotate(
-                what,
-                (step, 1.0),
+                text,
+                (x, 0.98),
                 xycoords=("data", "axes fraction"),
                 rotation=90,
                 va="top",
                 ha="right",
                 fontsize=7,
                 color=color,
+                zorder=5,  # drawn over the curves, not under them
             )
-    if args.log:
-        ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel("learning rate")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    for (ax,) in axes:
+        if args.log:
+            ax.set_yscale("log")
+        if args.normalise:
+            ax.set_xlabel("fraction of each schedule's num_steps")
+        else:
+            ax.set_xlabel("step")
+            ax.xaxis.set_major_formatter(FuncFormatter(step_label))
+        ax.set_ylabel("learning rate")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8, loc="lower left" if not args.log else "best")
     fig.tight_layout()
     try:
         fig.savefig(args.output)
@@ -284,6 +333,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="PNG file (default: schedule.png)",
     )
     plot.add_argument("--points", type=int, default=2000, help="points per curve")
+    layout = plot.add_mutually_exclusive_group()
+    layout.add_argument(
+        "--normalise",
+        action="store_true",
+        help="x axis as the fraction of each schedule's num_steps (compare "
+        "schedules of different lengths)",
+    )
+    layout.add_argument(
+        "--panels", action="store_true", help="one panel per schedule, stacked"
+    )
     plot.set_defaults(func=cmd_plot)
 
     check = sub.add_parser(
