@@ -19,7 +19,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting-independent checks."""
     session.install("ruff")
-    paths = ["src", "tests", "examples", "benchmarks", "noxfile.py"]
+    paths = ["src", "tests", "examples", "benchmarks", "docs", "noxfile.py"]
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)
 

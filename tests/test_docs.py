@@ -67,3 +67,16 @@ def test_readme_python_block_runs_alone(block: re.Match[str]) -> None:
         env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_readme_picture_is_current() -> None:
+    """docs/images/schedules.png shows what the library computes now (the image
+    carries a hash of its configs and rates; rerun docs/make_images.py)."""
+    pytest.importorskip("PIL")
+    done = subprocess.run(
+        [sys.executable, str(README.parent / "docs" / "make_images.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
