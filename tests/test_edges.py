@@ -605,3 +605,8 @@ def test_hostile_constructor_arguments(data: st.DataObject, name: str) -> None:
         values = np.asarray(values, dtype=np.float64)
         assert np.all(np.isfinite(values)), (lr, values)
         assert np.all(values >= 0) and np.all(values <= top), (lr, values)
+
+
+def test_an_unhashable_dtype_argument_gets_the_dtype_message() -> None:
+    with pytest.raises(TypeError, match=r"dtype must be a real floating dtype"):
+        BaseLR(**LINEAR)(np.arange(3), dtype=[1])

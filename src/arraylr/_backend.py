@@ -403,14 +403,16 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
     other backend gets the single traceable expression.
     """
     key = _plan_key(step, dtype)
-    plan = None if key is None else _PLANS.get(key)
+    try:
+        plan = None if key is None else _PLANS.get(key)
+    except TypeError:  # an unhashable dtype argument: _plan reports it
+        key, plan = None, None
     restore = None
     if plan is None:
         step, restore = _normalise(step)
         xp = namespace_of(step)
         _check_array(step, xp)
         plan = _plan(step, xp, dtype)
-        key = _plan_key(step, dtype)
         if key is not None and restore is None and len(_PLANS) < 256:
             _PLANS[key] = plan
     xp = plan.xp
