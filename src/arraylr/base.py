@@ -58,7 +58,6 @@ _HUGE = sys.float_info.max
 
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-_FLOAT32_MAX = FLOAT32_MAX
 FLOAT32_TINY = float(np.finfo(np.float32).smallest_normal)
 
 
@@ -407,11 +406,11 @@ class BaseLR(metaclass=_ScheduleMeta):
                     f"{type(self).__name__}: these parameters give {name}={val!r}, "
                     "which must be finite (a value overflows float64)"
                 )
-        if self.scale > _FLOAT32_MAX:
+        if self.scale > FLOAT32_MAX:
             raise ValueError(
                 f"{type(self).__name__}: the largest rate of these parameters is "
                 f"{self.scale!r} (start_lr={self.start_lr!r}); rates must be at most "
-                f"{_FLOAT32_MAX:.4g}, the largest float32, so every dtype holds them"
+                f"{FLOAT32_MAX:.4g}, the largest float32, so every dtype holds them"
             )
 
     # ---------------------------------------------------------------- evaluation
