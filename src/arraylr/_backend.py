@@ -37,6 +37,7 @@ __all__ = [
     "Plan",
     "ceil_float",
     "evaluate",
+    "exceeds_dtype",
     "float_bits",
     "namespace_of",
     "split_float",
@@ -443,6 +444,13 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
     elif isinstance(step, np.generic) and isinstance(result, np.ndarray):
         result = result[()]  # a NumPy scalar in, a NumPy scalar out, as ufuncs do
     return result if restore is None else restore(result)
+
+
+def exceeds_dtype(xp: Namespace, array: Array, value: int) -> bool:
+    """Whether the Python int ``value`` lies past the largest value of ``array``'s
+    integer dtype: an edge no step of that dtype reaches (JAX without x64 holds
+    steps as int32).  Values that fit int32 answer without asking the dtype."""
+    return value > 2**31 - 1 and value > int(xp.iinfo(array.dtype).max)
 
 
 _BITS: dict[tuple[type, Any], int] = {}

@@ -37,6 +37,7 @@ from ._backend import (
     Plan,
     ceil_float,
     evaluate,
+    exceeds_dtype,
     float_bits,
 )
 from ._validation import (
@@ -81,11 +82,6 @@ float32 bound; other types (longdouble) take the array route."""
 
 def _is_array(step: Any) -> bool:
     return isinstance(step, np.generic)
-
-
-def _int_max(xp: Namespace, t: Array) -> int:
-    """The largest value of ``t``'s integer dtype (queried only for large edges)."""
-    return int(xp.iinfo(t.dtype).max)
 
 
 _REGISTRY: dict[str, type[BaseLR]] = {}
@@ -499,7 +495,7 @@ class BaseLR(metaclass=_ScheduleMeta):
             if t.dtype != plan.wide_int:
                 t = xp.astype(t, plan.wide_int)
             clamp = kind == "int" and not nonnegative
-            if all_warmup or (warmup > 2**31 - 1 and warmup > _int_max(xp, t)):
+            if all_warmup or exceeds_dtype(xp, t, warmup):
                 if clamp:
                     t = xp.maximum(t, 0)
                 return self._warmup_value(xp.astype(t, compute))  # no step ends it
@@ -565,9 +561,9 @@ class BaseLR(metaclass=_ScheduleMeta):
             first: Any = warmup + start if start > 0 else None
             last: Any = warmup + end if end is not None else None
             if integer:  # an edge past the dtype's range is never reached
-                if first is not None and first > 2**31 - 1 and first > _int_max(xp, t):
+                if first is not None and exceeds_dtype(xp, t, first):
                     continue
-                if last is not None and last > 2**31 - 1 and last > _int_max(xp, t):
+                if last is not None and exceeds_dtype(xp, t, last):
                     last = None
             else:
                 bits = float_bits(xp, compute)

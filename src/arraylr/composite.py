@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._backend import Array, Namespace
+from ._backend import Array, Namespace, exceeds_dtype
 from ._validation import check_boundaries, check_int
 from .base import BaseLR
 
@@ -160,9 +160,8 @@ class LearningRateSequence(BaseLR):
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         lr = self.children[0].value(step, dtype=dtype)
-        top = int(xp.iinfo(step.dtype).max)
         for boundary, child in zip(self.boundaries, self.children[1:], strict=True):
-            if boundary > top:  # no step of this dtype reaches the child
+            if exceeds_dtype(xp, step, boundary):  # no step reaches the child
                 break
             lr = xp.where(
                 step < boundary, lr, child.value(step - boundary, dtype=dtype)

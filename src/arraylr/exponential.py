@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import SCALAR, Array, Namespace
+from ._backend import SCALAR, Array, Namespace, exceeds_dtype
 from ._validation import check_bool, check_float, check_int
 from .base import BaseLR
 
@@ -166,6 +166,6 @@ warmup_start_factor
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         if self.smooth or self._log_rate == 0:  # no staircase: cast, then formula
             return super()._decay_value_integer(step, xp, dtype)
-        if self.decay_steps > int(xp.iinfo(step.dtype).max):  # the first stair
+        if exceeds_dtype(xp, step, self.decay_steps):  # every step on the first stair
             return self._from_exponent(xp.zeros_like(step, dtype=dtype), xp)
         return self._from_exponent(xp.astype(step // self.decay_steps, dtype), xp)

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._backend import SCALAR, Array, Namespace, float_bits, split_float
+from ._backend import (
+    SCALAR,
+    Array,
+    Namespace,
+    exceeds_dtype,
+    float_bits,
+    split_float,
+)
 from ._validation import check_float
 from .base import BaseLR
 
@@ -142,7 +149,7 @@ warmup_start_factor
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         total = self.decay_num_steps
-        if total == 0 or total > int(xp.iinfo(step.dtype).max):
+        if total == 0 or exceeds_dtype(xp, step, total):
             return super()._decay_value_integer(step, xp, dtype)
         # T - min(d, T) in integers: exact, then one rounding
         remaining = xp.astype(total - xp.minimum(step, total), dtype)

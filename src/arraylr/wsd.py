@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from ._backend import SCALAR, Array, Namespace, float_bits, split_float
+from ._backend import (
+    SCALAR,
+    Array,
+    Namespace,
+    exceeds_dtype,
+    float_bits,
+    split_float,
+)
 from ._validation import check_choice, check_float
 from .base import FLOAT32_TINY, BaseLR
 
@@ -138,7 +145,7 @@ warmup_start_factor
         )
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
-        if self.stable_steps > int(xp.iinfo(step.dtype).max):
+        if exceeds_dtype(xp, step, self.stable_steps):
             return super()._decay_value_integer(step, xp, dtype)
         into = xp.astype(step - self.stable_steps, dtype)  # exact, then rounded
         return self._from_tau(
