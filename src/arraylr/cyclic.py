@@ -7,7 +7,15 @@ import bisect
 import math
 from typing import Any, Literal, get_args
 
-from ._backend import SCALAR, Array, Namespace, ceil_float, float_bits, xp_device
+from ._backend import (
+    SCALAR,
+    Array,
+    Namespace,
+    ceil_float,
+    exceeds_dtype,
+    float_bits,
+    xp_device,
+)
 from ._validation import MAX_STEP, check_choice, check_float, check_int, short_repr
 from .base import BaseLR
 
@@ -111,15 +119,15 @@ warmup_start_factor
                     starts[-1] + self.period * self.period_mult ** (len(starts) - 1)
                 )
         self._starts = tuple(starts)
+        self._lengths = tuple(
+            float(self.period * self.period_mult**n) for n in range(len(starts))
+        )
         self._peaks = tuple(self._peak(n) for n in range(len(starts)))
 
     def _peak(self, n: int) -> float:
-        """Cycle ``n``'s peak, in float64 from the exact ``n`` (never below stop_lr)."""
-        try:
-            peak = self.start_lr * self.peak_decay**n
-        except OverflowError:  # pragma: no cover - peak_decay <= 1 cannot overflow
-            peak = 0.0
-        return max(peak, self.stop_lr)
+        """Cycle ``n``'s peak, in float64 from the exact ``n`` (never below stop_lr;
+        ``peak_decay <= 1`` cannot overflow, only underflow to 0)."""
+        return max(self.start_lr * self.peak_decay**n, self.stop_lr)
 
     def phases(self) -> list[tuple[int, str]]:
         extra: list[tuple[int, str]] = []
@@ -156,7 +164,9 @@ warmup_start_factor
                 n = int(step // p)
                 return self._wave(self._peak(n), step - n * p, p, xp)
             n = bisect.bisect_right(self._starts, step) - 1
-            return self._wave(self._peaks[n], step - self._starts[n], p * m**n, xp)
+            return self._wave(
+                self._peaks[n], step - self._starts[n], self._lengths[n], xp
+            )
         past_end = step == xp.inf
         step = xp.where(past_end, 0.0, step)  # no inf - inf below
         if m == 1:
@@ -179,7 +189,7 @@ warmup_start_factor
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         p, m = self.period, self.period_mult
-        if m == 1 and p > int(xp.iinfo(step.dtype).max):  # one cycle in range
+        if m == 1 and exceeds_dtype(xp, step, p):  # one cycle in range
             return self._wave(self.start_lr, xp.astype(step, dtype), float(p), xp)
         if m == 1:  # exact integer cycle index and offset
             n = step // p
@@ -188,12 +198,12 @@ warmup_start_factor
                 self._peak_of(xp.astype(n, dtype), xp), offset, float(p), xp
             )
         top = int(xp.iinfo(step.dtype).max)
-        index = self._cycle_index(
-            xp.astype(step, dtype), xp, [min(s, top) for s in self._starts], step
-        )
-        starts = self._table(xp, step, [min(s, top) for s in self._starts], step.dtype)
+        clipped = [min(s, top) for s in self._starts]  # the dtype's reach
+        floating = xp.astype(step, dtype)
+        index = self._cycle_index(floating, xp, clipped, step)
+        starts = self._table(xp, step, clipped, step.dtype)
         offset = xp.astype(step - _take(xp, starts, index), dtype)
-        return self._from_index(index, offset, xp, xp.astype(step, dtype))
+        return self._from_index(index, offset, xp, floating)
 
     def _cycle_index(
         self, step: Any, xp: Namespace, edges: list[Any], exact: Any = None
@@ -216,10 +226,7 @@ warmup_start_factor
         return xp.where(key < _take(xp, table, index), index - 1, index)
 
     def _from_index(self, index: Any, offset: Any, xp: Namespace, like: Any) -> Any:
-        m = self.period_mult
-        lengths = self._table(
-            xp, like, [float(self.period * m**k) for k in range(len(self._starts))]
-        )
+        lengths = self._table(xp, like, list(self._lengths))
         peaks = self._table(xp, like, list(self._peaks))
         return self._wave(
             _take(xp, peaks, index), offset, _take(xp, lengths, index), xp
