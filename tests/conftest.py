@@ -31,6 +31,7 @@ BUILT_IN_TYPES = [
     "inverse_sqrt",
     "cosine_restarts",
     "onecycle",
+    "cyclic",
     "sequence",
 ]
 """Every schedule arraylr ships (tests register a few more of their own)."""

@@ -59,6 +59,14 @@ FULL: dict[str, dict[str, Any]] = {
         "final_div_factor": 100.0,
         "anneal": "linear",
     },
+    "cyclic": {
+        "start_lr": 1e-4,
+        "max_lr": 1e-3,
+        "step_size_up": 6,
+        "step_size_down": 4,
+        "mode": "exp_range",
+        "gamma": 0.97,
+    },
     "sequence": {
         "start_lr": 1e-3,
         "boundaries": [10],

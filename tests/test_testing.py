@@ -103,8 +103,12 @@ def test_default_steps_cover_the_phases() -> None:
 @given(lrst.configs("wsd"))
 def test_configs_follow_the_signature(config: dict[str, Any]) -> None:
     assert config["type"] == "wsd"
-    assert config["decay_type"] in ("inverse_linear", "cosine", "linear")
-    assert 0 < config["decay_phase_ratio"] <= 1
+    assert config["decay_type"] in ("inverse_linear", "cosine", "linear", "1-sqrt")
+    if "decay_phase_steps" in config:
+        assert "decay_phase_ratio" not in config
+        assert 1 <= config["decay_phase_steps"] <= config["num_steps"]
+    else:
+        assert 0 < config["decay_phase_ratio"] <= 1
     BaseLR(**config)
 
 

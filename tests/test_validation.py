@@ -130,7 +130,7 @@ def test_missing_and_extra_positional() -> None:
     ):
         BaseLR(type="cosine", start_lr=1.0, stop_lr=0.0)
     with pytest.raises(TypeError, match="LearningRateCosine: too many positional"):
-        BaseLR(1.0, 10, 0.0, None, 0, None, 0.0, 99, type="cosine")
+        BaseLR(1.0, 10, 0.0, None, 0, None, 0.0, None, None, 99, type="cosine")
 
 
 def test_type_must_match_the_class() -> None:

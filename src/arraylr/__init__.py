@@ -18,7 +18,11 @@ from .base import BaseLR
 from .composite import LearningRateSequence
 from .config import ConfigNote, load_config, make_learning_rate_schedule
 from .cosine import LearningRateCosine
-from .cyclic import LearningRateCosineRestarts, LearningRateOneCycle
+from .cyclic import (
+    LearningRateCosineRestarts,
+    LearningRateCyclic,
+    LearningRateOneCycle,
+)
 from .exponential import LearningRateExp
 from .inverse_sqrt import LearningRateInverseSqrt
 from .piecewise import LearningRatePiecewise
@@ -33,6 +37,7 @@ __all__ = [
     "LearningRateConstant",
     "LearningRateCosine",
     "LearningRateCosineRestarts",
+    "LearningRateCyclic",
     "LearningRateExp",
     "LearningRateInverseSqrt",
     "LearningRateLinear",

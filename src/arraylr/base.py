@@ -26,7 +26,7 @@ import numbers
 import sys
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, get_args
 
 import numpy as np
 
@@ -42,6 +42,7 @@ from ._backend import (
 )
 from ._validation import (
     bounded_copy,
+    check_choice,
     check_float,
     check_int,
     check_ratio,
@@ -49,7 +50,10 @@ from ._validation import (
     suggest,
 )
 
-__all__ = ["BaseLR"]
+__all__ = ["WARMUP_TYPES", "BaseLR", "WarmupType"]
+
+WarmupType = Literal["linear", "cosine", "1-sqrt"]
+WARMUP_TYPES: tuple[str, ...] = get_args(WarmupType)
 
 _S = TypeVar("_S", bound="type[BaseLR]")
 
@@ -209,6 +213,9 @@ class BaseLR(metaclass=_ScheduleMeta):
         with a non-zero ``warmup_steps``.
     warmup_start_factor : float, optional
         ``warmup_start_lr = warmup_start_factor * start_lr`` (default 0.0).
+    warmup_type : {"linear", "cosine", "1-sqrt"}, optional
+        The shape :math:`f` of the warmup (default ``None``, which is
+        ``"linear"``), with transformers' ``get_wsd_schedule`` formulas.
 
     Notes
     -----
@@ -218,9 +225,12 @@ class BaseLR(metaclass=_ScheduleMeta):
     .. math::
 
         \eta(t) = \begin{cases}
-            \eta_w + (\eta_0 - \eta_w)\, t / W & 0 \le t < W \\
+            \eta_w + (\eta_0 - \eta_w)\, f(t / W) & 0 \le t < W \\
             \mathrm{decay}(t - W) & t \ge W
         \end{cases}
+
+    where :math:`f(p) = p` (``linear``), :math:`\tfrac{1}{2}(1 - \cos \pi p)`
+    (``cosine``) or :math:`1 - \sqrt{1 - p}` (``1-sqrt``).
 
     Steps below 0 count as step 0; a NaN step gives NaN.  A Python ``int`` or
     ``float`` step returns a ``float`` computed in float64; an array step returns
@@ -251,6 +261,7 @@ class BaseLR(metaclass=_ScheduleMeta):
         "num_steps",
         "warmup_steps",
         "warmup_start_lr",
+        "warmup_type",
         "decay_num_steps",
     )
 
@@ -272,6 +283,7 @@ class BaseLR(metaclass=_ScheduleMeta):
     warmup_steps: int
     warmup_start_factor: float
     warmup_start_lr: float
+    warmup_type: str
     decay_num_steps: int
 
     def __init__(
@@ -283,6 +295,7 @@ class BaseLR(metaclass=_ScheduleMeta):
         warmup_steps: int = 0,
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
+        warmup_type: WarmupType | None = None,
     ) -> None:
         start_lr = check_float("start_lr", start_lr, positive=True)
         if start_lr < FLOAT32_TINY:
@@ -344,6 +357,11 @@ class BaseLR(metaclass=_ScheduleMeta):
         self.warmup_start_lr = factor * start_lr
         self.decay_num_steps = num_steps - warmup_steps
         self._warmup_slope = (start_lr - self.warmup_start_lr) / max(warmup_steps, 1)
+        self.warmup_type = (
+            "linear"
+            if warmup_type is None
+            else check_choice("warmup_type", warmup_type, WARMUP_TYPES)
+        )
 
     # ------------------------------------------------------------------ formulas
 
@@ -363,9 +381,21 @@ class BaseLR(metaclass=_ScheduleMeta):
         """
         return self._decay_value(xp.astype(step, dtype), xp)
 
-    def _warmup_value(self, step: Any) -> Any:
-        """The warmup line at step ``step`` (used for ``0 <= step < W``)."""
-        rise = step * self._warmup_slope
+    def _warmup_value(self, step: Any, xp: Namespace) -> Any:
+        """The warmup at step ``step`` (used for ``0 <= step < W``)."""
+        if self.warmup_type == "linear":
+            rise = step * self._warmup_slope
+        else:
+            width = float(self.warmup_steps)
+            if self.warmup_type == "cosine":
+                shape = 0.5 * (1.0 - xp.cos((xp.pi / width) * step))
+            else:
+                # "1-sqrt": 1 - sqrt(1 - t/W) with 1 - t/W formed as (W - t) / W,
+                # exact for integer steps, as the square root near t = W magnifies
+                # its error; steps past W (selected away later) give 1, not NaN
+                left = xp.maximum(width - step, 0.0) / width
+                shape = 1.0 - xp.sqrt(left)
+            rise = shape * (self.start_lr - self.warmup_start_lr)
         return rise if self.warmup_start_lr == 0 else self.warmup_start_lr + rise
 
     def phases(self) -> list[tuple[int, str]]:
@@ -447,7 +477,7 @@ class BaseLR(metaclass=_ScheduleMeta):
             elif step != step:  # NaN
                 return math.nan
             elif step > 0 or warmup:  # warmup; steps below 0 count as step 0
-                return float(self._warmup_value(step if step > 0 else 0))
+                return float(self._warmup_value(step if step > 0 else 0, SCALAR))
             else:
                 d = 0
             for start, end, level in self._plateaus:
@@ -498,7 +528,7 @@ class BaseLR(metaclass=_ScheduleMeta):
             if all_warmup or exceeds_dtype(xp, t, warmup):
                 if clamp:
                     t = xp.maximum(t, 0)
-                return self._warmup_value(xp.astype(t, compute))  # no step ends it
+                return self._warmup_value(xp.astype(t, compute), xp)  # no step ends it
             if warmup == 0 or all_decay:
                 if clamp:
                     t = xp.maximum(t, 0)
@@ -506,21 +536,21 @@ class BaseLR(metaclass=_ScheduleMeta):
             # max(t, W) for the rule and max(t, 0) for the line: each clamp once
             decay = self._decay(xp, xp.maximum(t, warmup), True, compute)
             line = xp.maximum(t, 0) if clamp else t
-            warm = self._warmup_value(xp.astype(line, compute))
+            warm = self._warmup_value(xp.astype(line, compute), xp)
             return xp.where(t < warmup, warm, decay)
         # real floating or bool steps
         t = step if step.dtype == compute else xp.astype(step, compute)
         if not nonnegative:
             t = xp.maximum(t, 0.0)
         if all_warmup:
-            result = self._warmup_value(t)
+            result = self._warmup_value(t, xp)
         elif warmup == 0 or all_decay:
             result = self._decay(xp, t, False, compute, d_low, d_high)
         else:
             decay = self._decay(xp, xp.maximum(t, float(warmup)), False, compute)
             edge = ceil_float(warmup, float_bits(xp, compute))
             # the line at min(t, W): no inf * 0 for steps at +inf
-            warm = self._warmup_value(xp.minimum(t, float(warmup)))
+            warm = self._warmup_value(xp.minimum(t, float(warmup)), xp)
             result = xp.where(t < edge, warm, decay)
         if not self._propagates_nan and kind == "float":
             result = xp.where(xp.isnan(t), t, result)

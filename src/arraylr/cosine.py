@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._backend import Namespace
-from .base import BaseLR
+from ._validation import check_float
+from .base import BaseLR, WarmupType
 
 __all__ = ["LearningRateCosine"]
 
@@ -21,18 +22,26 @@ class LearningRateCosine(BaseLR):
     .. math::
 
         \eta(d) = \begin{cases}
-            \eta_0 \left(f + \tfrac{1}{2}(1 - f)\left(1 + \cos\frac{\pi d}{T}\right)
-            \right) & d < T \\
+            \eta_0 \left(f + (1 - f)\left[\tfrac{1}{2}\left(1 + \cos\frac{\pi d}{T}
+            \right)\right]^{p}\right) & d < T \\
             \eta_0 f & d \ge T
         \end{cases}
 
-    and :math:`\eta = \eta_0` at every step when :math:`T = 0`.
+    with :math:`p` = ``exponent`` (1 by default: plain cosine annealing), and
+    :math:`\eta = \eta_0` at every step when :math:`T = 0`.  This is
+    ``optax.warmup_cosine_decay_schedule(init_value=warmup_start_factor *
+    start_lr, peak_value=start_lr, warmup_steps=W, decay_steps=num_steps,
+    end_value=stop_lr, exponent=p)`` (``optax.cosine_decay_schedule`` when
+    :math:`W = 0`, with ``alpha = stop_lr / start_lr``).
 
     Parameters
     ----------
     start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
-warmup_start_factor
+warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR`.
+    exponent : float, optional
+        :math:`p > 0`, the power of the cosine factor, as optax's ``exponent``
+        (default ``None``, which is 1.0): above 1 the rate falls sooner.
 
     Attributes
     ----------
@@ -48,9 +57,10 @@ warmup_start_factor
     """
 
     _propagates_nan = True
-    _derived = ("lr_min_factor",)
+    _derived = ("lr_min_factor", "exponent")
 
     lr_min_factor: float
+    exponent: float
 
     def __init__(
         self,
@@ -61,6 +71,8 @@ warmup_start_factor
         warmup_steps: int = 0,
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
+        warmup_type: WarmupType | None = None,
+        exponent: float | None = None,
     ) -> None:
         super().__init__(
             start_lr,
@@ -70,6 +82,10 @@ warmup_start_factor
             warmup_steps=warmup_steps,
             warmup_ratio=warmup_ratio,
             warmup_start_factor=warmup_start_factor,
+            warmup_type=warmup_type,
+        )
+        self.exponent = (
+            1.0 if exponent is None else check_float("exponent", exponent, positive=True)
         )
         self.lr_min_factor = self.stop_lr / self.start_lr
         self._half_span = 0.5 * (1 - self.lr_min_factor)
@@ -92,4 +108,9 @@ warmup_start_factor
         # into A + B cos(...) saves two operations but gives start_lr + 1 ulp at
         # d = 0 for 8% of configs, where this form gives start_lr exactly
         wave = 1 + xp.cos(xp.pi * (step / self._total))
+        if self.exponent != 1.0:  # optax's (1 - f) * c ** p, c = (1 + cos) / 2
+            shape = (0.5 * wave) ** self.exponent
+            return self.start_lr * (
+                self.lr_min_factor + (1 - self.lr_min_factor) * shape
+            )
         return self.start_lr * (self.lr_min_factor + self._half_span * wave)

@@ -1,5 +1,6 @@
-r"""Cyclic schedules: cosine with warm restarts (``type="cosine_restarts"``) and
-the one-cycle policy (``type="onecycle"``)."""
+r"""Cyclic schedules: cosine with warm restarts (``type="cosine_restarts"``), the
+one-cycle policy (``type="onecycle"``) and cyclical learning rates
+(``type="cyclic"``, torch's ``CyclicLR``)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from ._backend import (
     xp_device,
 )
 from ._validation import MAX_STEP, check_choice, check_float, check_int, short_repr
-from .base import BaseLR
+from .base import BaseLR, WarmupType
 
-__all__ = ["LearningRateCosineRestarts", "LearningRateOneCycle"]
+__all__ = ["LearningRateCosineRestarts", "LearningRateCyclic", "LearningRateOneCycle"]
 
 Anneal = Literal["cos", "linear"]
 
@@ -49,7 +50,7 @@ class LearningRateCosineRestarts(BaseLR):
     Parameters
     ----------
     start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
-warmup_start_factor
+warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR`; ``stop_lr`` is the bottom of every cycle.
     period : int
         :math:`P >= 1`, the length of the first cycle.
@@ -86,6 +87,7 @@ warmup_start_factor
         warmup_steps: int = 0,
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
+        warmup_type: WarmupType | None = None,
     ) -> None:
         super().__init__(
             start_lr,
@@ -95,6 +97,7 @@ warmup_start_factor
             warmup_steps=warmup_steps,
             warmup_ratio=warmup_ratio,
             warmup_start_factor=warmup_start_factor,
+            warmup_type=warmup_type,
         )
         if self.stop_lr > self.start_lr:
             raise ValueError(
@@ -373,3 +376,175 @@ class LearningRateOneCycle(BaseLR):
             xp,
         )
         return xp.where(step < float(up), rising, falling)
+
+
+CyclicMode = Literal["triangular", "triangular2", "exp_range"]
+
+
+@BaseLR.register("cyclic")
+class LearningRateCyclic(BaseLR):
+    r"""Cyclical learning rates (Smith, 2017): triangles between two rates.
+
+    Each cycle lasts :math:`C = U + D` steps (``step_size_up`` :math:`U`,
+    ``step_size_down`` :math:`D`).  At step :math:`t`, in cycle
+    :math:`n = \lfloor t / C \rfloor` at position :math:`r = t - nC`,
+
+    .. math::
+
+        h(t) = \begin{cases} r / U & r \le U \\ (C - r) / D & r > U \end{cases},
+        \qquad
+        \eta(t) = \eta_0 + (\eta_{max} - \eta_0)\, h(t)\, s(t),
+
+    with :math:`\eta_0` = ``start_lr`` (torch's ``base_lr``), :math:`\eta_{max}` =
+    ``max_lr`` and :math:`s` by ``mode``: ``triangular`` :math:`s = 1`,
+    ``triangular2`` :math:`s = 2^{-n}` (the height halves every cycle),
+    ``exp_range`` :math:`s = \gamma^t`.  This is
+    ``torch.optim.lr_scheduler.CyclicLR(optimizer, base_lr=start_lr,
+    max_lr=max_lr, step_size_up=U, step_size_down=D, mode=mode, gamma=gamma,
+    cycle_momentum=False)``: after :math:`k` calls of its ``step()`` the rate is
+    :math:`\eta(k)`.  Cycles go on past ``num_steps`` (which only sets the length
+    shown by ``arraylr show``/``plot``); the rate at step ``+inf`` (and from step
+    :math:`2^{63}` on) is ``start_lr``, the bottom of every cycle.  There is no
+    warmup: the first up phase is one.  The position :math:`r` is exact: computed
+    in integers for integer steps.
+
+    Momentum cycling (torch's ``cycle_momentum``) is the optimizer's business,
+    not the learning rate's: with ``torch.optim.SGD(momentum=...)`` or Adam,
+    cycle ``momentum``/``betas[0]`` yourself from the same :math:`h(t) s(t)`, for
+    example ``m = max_m - (max_m - base_m) * (lr(t) - start_lr) /
+    (max_lr - start_lr)``, set in ``param_group`` before each step.
+
+    Parameters
+    ----------
+    start_lr : float
+        :math:`\eta_0`, the bottom of every cycle (torch's ``base_lr``).
+    num_steps : int
+        The length of training (for display; cycles continue past it).
+    max_lr : float
+        :math:`\eta_{max} \ge \eta_0`, the top of the first cycle.
+    step_size_up : int, optional
+        :math:`U \ge 1`, steps from the bottom to the top (default 2000).
+    step_size_down : int, optional
+        :math:`D \ge 0`, steps from the top back down (default: :math:`U`).
+    mode : {"triangular", "triangular2", "exp_range"}, optional
+        How the height changes (default ``"triangular"``).
+    gamma : float, optional
+        :math:`\gamma` in (0, 1], for ``mode="exp_range"`` only (default 1.0).
+
+    Examples
+    --------
+    >>> from arraylr import BaseLR
+    >>> lr = BaseLR(type="cyclic", start_lr=0.1, max_lr=1.0, num_steps=100,
+    ...             step_size_up=10, mode="triangular2")
+    >>> lr(0), lr(5), lr(10), lr(20), lr(30)
+    (0.1, 0.55, 1.0, 0.1, 0.55)
+    """
+
+    _propagates_nan = True
+    _derived = ("max_lr", "step_size_up", "step_size_down", "mode", "gamma")
+
+    max_lr: float
+    step_size_up: int
+    step_size_down: int
+    mode: str
+    gamma: float
+
+    def __init__(
+        self,
+        start_lr: float,
+        num_steps: int,
+        max_lr: float,
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: CyclicMode = "triangular",
+        gamma: float = 1.0,
+    ) -> None:
+        super().__init__(start_lr, num_steps, stop_lr=start_lr)
+        top = check_float("max_lr", max_lr, positive=True)
+        if top < self.start_lr:
+            raise ValueError(
+                f"max_lr must be >= start_lr={self.start_lr!r} (start_lr is the bottom "
+                f"of every cycle, torch's base_lr), got max_lr={max_lr!r}"
+            )
+        self.max_lr = top
+        self.step_size_up = check_int("step_size_up", step_size_up, minimum=1)
+        self.step_size_down = (
+            self.step_size_up
+            if step_size_down is None
+            else check_int("step_size_down", step_size_down, minimum=0)
+        )
+        self.mode = check_choice("mode", mode, get_args(CyclicMode))
+        self.gamma = check_float("gamma", gamma, positive=True, at_most=1.0)
+        if self.mode != "exp_range" and self.gamma != 1.0:
+            raise ValueError(
+                f"gamma applies to mode='exp_range' only, got gamma={gamma!r} with "
+                f"mode={self.mode!r}"
+            )
+        self._cycle = self.step_size_up + self.step_size_down
+        self._log_gamma = math.log(self.gamma)
+        self._height = self.max_lr - self.start_lr
+        # past every integer step, as at +inf: the bottom
+        self._plateaus = ((MAX_STEP + 1, None, self.start_lr),)
+
+    @property
+    def scale(self) -> float:
+        return self.max_lr
+
+    @property
+    def final_lr(self) -> float:
+        return self.start_lr
+
+    def phases(self) -> list[tuple[int, str]]:
+        marks = list(super().phases())
+        for n in range(10):
+            start = n * self._cycle
+            if start >= self.num_steps:
+                break
+            if n:
+                marks.append((start, f"cycle {n + 1}"))
+            if self.step_size_down and start + self.step_size_up < self.num_steps:
+                marks.append((start + self.step_size_up, "top" if n else "first top"))
+        return sorted(set(marks))
+
+    def _shape(self, step: Any, cycles: Any, pos: Any, xp: Namespace) -> Any:
+        up, down = float(self.step_size_up), float(self.step_size_down)
+        rising = pos / up
+        if self.step_size_down == 0:
+            h = rising
+        else:
+            h = xp.where(pos <= up, rising, (float(self._cycle) - pos) / down)
+        height = self._height * h
+        if self.mode == "triangular2":
+            height = height * 0.5**cycles
+        elif self.mode == "exp_range" and self._log_gamma != 0:
+            height = height * xp.exp(step * self._log_gamma)
+        return self.start_lr + height
+
+    def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        size = float(self._cycle)
+        if xp is SCALAR:
+            cycles = float(math.floor(step / size))
+            pos = step - cycles * size
+            if pos < 0:
+                cycles, pos = cycles - 1, pos + size
+            elif pos >= size:
+                cycles, pos = cycles + 1, pos - size
+            return self._shape(step, cycles, pos, xp)
+        step = xp.minimum(step, 2.0**63)  # +inf: no inf - inf (the plateau's then)
+        cycles = xp.floor(step / size)
+        pos = step - cycles * size
+        # floor(t / C) can be one off for steps near a cycle start: correct it
+        low, high = pos < 0, pos >= size
+        cycles = xp.where(low, cycles - 1, xp.where(high, cycles + 1, cycles))
+        pos = xp.where(low, pos + size, xp.where(high, pos - size, pos))
+        return self._shape(step, cycles, pos, xp)
+
+    def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
+        if exceeds_dtype(xp, step, self._cycle):  # every step in the first cycle
+            cycles = xp.zeros_like(step, dtype=dtype)
+            pos = xp.astype(step, dtype)
+        else:
+            whole = step // self._cycle
+            cycles = xp.astype(whole, dtype)
+            pos = xp.astype(step - whole * self._cycle, dtype)  # exact, then rounded
+        return self._shape(xp.astype(step, dtype), cycles, pos, xp)

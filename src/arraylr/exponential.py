@@ -9,7 +9,7 @@ import numpy as np
 
 from ._backend import SCALAR, Array, Namespace, exceeds_dtype
 from ._validation import check_bool, check_float, check_int
-from .base import BaseLR
+from .base import BaseLR, WarmupType
 
 __all__ = ["LearningRateExp"]
 
@@ -43,7 +43,7 @@ class LearningRateExp(BaseLR):
     Parameters
     ----------
     start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
-warmup_start_factor
+warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR`.
     decay_steps : int, optional
         :math:`s`, the staircase period (default 5000, > 0). When ``decay_rate``
@@ -51,10 +51,13 @@ warmup_start_factor
         ``T // 10 > 100``, else by ``T // 100 + 1``; the attribute
         ``decay_steps`` holds the value used.
     decay_rate : float, optional
-        :math:`r` in (0, 1]. Computed from ``start_lr``/``stop_lr`` when omitted;
-        a computed rate above 1 (``stop_lr`` above ``start_lr``, or ``start_lr``
+        :math:`r > 0`. Computed from ``start_lr``/``stop_lr`` when omitted; a
+        computed rate above 1 (``stop_lr`` above ``start_lr``, or ``start_lr``
         below the 1e-10 floor) is a ``ValueError``, where DeePMD-kit would let
-        the rate grow without bound.
+        the rate grow without bound.  Given explicitly, :math:`r > 1` makes the
+        rate *grow*, and ``stop_lr`` (>= ``start_lr``) is then its upper bound:
+        :math:`\eta(d) = \min(\eta_0 r^e, \eta_{end})`, as
+        ``optax.exponential_decay(decay_rate=r, end_value=stop_lr)`` has it.
     smooth : bool, optional
         Decay continuously instead of every ``decay_steps`` steps.
 
@@ -65,7 +68,8 @@ warmup_start_factor
     decay_rate : float
         :math:`r`, given or computed (in float64).
     min_lr : float
-        The floor :math:`\eta_{min}` (= ``stop_lr``).
+        ``stop_lr``: the floor :math:`\eta_{min}` of a decay, or the ceiling of
+        a growth (:math:`r > 1`).
 
     Examples
     --------
@@ -96,6 +100,7 @@ warmup_start_factor
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
         smooth: bool = False,
+        warmup_type: WarmupType | None = None,
     ) -> None:
         super().__init__(
             start_lr,
@@ -105,6 +110,7 @@ warmup_start_factor
             warmup_steps=warmup_steps,
             warmup_ratio=warmup_ratio,
             warmup_start_factor=warmup_start_factor,
+            warmup_type=warmup_type,
         )
         decay_steps = check_int("decay_steps", decay_steps, minimum=1)
         self.smooth = check_bool("smooth", smooth)
@@ -114,7 +120,13 @@ warmup_start_factor
         self.decay_steps = decay_steps
         self.min_lr = self.stop_lr
         if decay_rate is not None:
-            rate = check_float("decay_rate", decay_rate, positive=True, at_most=1.0)
+            rate = check_float("decay_rate", decay_rate, positive=True)
+            if rate > 1 and self.stop_lr < self.start_lr:
+                raise ValueError(
+                    f"decay_rate={rate!r} > 1 makes exp grow, with stop_lr as its upper "
+                    f"bound: stop_lr must be >= start_lr={self.start_lr!r}, got "
+                    f"stop_lr={self.stop_lr!r}"
+                )
         elif total == 0:
             rate = 1.0
         else:
@@ -144,15 +156,26 @@ warmup_start_factor
             self._cap = math.ceil(depth / -self._log_rate) * float(decay_steps)
         else:
             self._cap = math.inf
+        # growth: an exponent from which start_lr * r**e is above stop_lr, and
+        # the decay steps from which the exponent is past it
+        rise = math.log(max(self.stop_lr, self.start_lr)) - math.log(self.start_lr)
+        self._top = (rise + 1) / self._log_rate if self._log_rate > 0 else math.inf
+        if self._log_rate > 0 and math.isfinite(self._top * decay_steps):
+            self._cap = (math.ceil(self._top) + 1) * float(decay_steps)
 
     @property
     def final_lr(self) -> float:
         return self.min_lr if self._log_rate < 0 else max(self.start_lr, self.min_lr)
 
     def _from_exponent(self, exponent: Any, xp: Namespace) -> Any:
-        return xp.maximum(
-            self.start_lr * xp.exp(exponent * self._log_rate), self.min_lr
-        )
+        if self._log_rate > 0:  # growth, capped at stop_lr; the exponent is held
+            # where the rate is past the cap already, so that exp never overflows
+            exponent = xp.minimum(exponent, self._top)
+            return xp.minimum(
+                self.start_lr * xp.exp(exponent * self._log_rate), self.min_lr
+            )
+        value = self.start_lr * xp.exp(exponent * self._log_rate)
+        return xp.maximum(value, self.min_lr)
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         if self._log_rate == 0:  # decay_rate 1: no decay (and no inf * 0)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ._backend import Namespace
 from ._validation import check_float
-from .base import FLOAT32_MAX, BaseLR
+from .base import BaseLR, FLOAT32_MAX, WarmupType
 
 __all__ = ["LearningRateInverseSqrt"]
 
@@ -27,7 +27,7 @@ class LearningRateInverseSqrt(BaseLR):
 
     Parameters
     ----------
-    start_lr, num_steps, warmup_steps, warmup_ratio, warmup_start_factor
+    start_lr, num_steps, warmup_steps, warmup_ratio, warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR`.
     stop_lr, stop_lr_ratio : float, optional
         A floor under the decay (default ``stop_lr=0``: none).
@@ -63,6 +63,7 @@ class LearningRateInverseSqrt(BaseLR):
         warmup_steps: int = 0,
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
+        warmup_type: WarmupType | None = None,
     ) -> None:
         if stop_lr is None and stop_lr_ratio is None:
             stop_lr = 0.0
@@ -74,6 +75,7 @@ class LearningRateInverseSqrt(BaseLR):
             warmup_steps=warmup_steps,
             warmup_ratio=warmup_ratio,
             warmup_start_factor=warmup_start_factor,
+            warmup_type=warmup_type,
         )
         if timescale is None:
             self.timescale = float(self.warmup_steps or 10_000)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ._backend import Namespace
 from ._validation import check_boundaries, check_float, short_repr
-from .base import BaseLR
+from .base import BaseLR, WarmupType
 
 __all__ = ["LearningRatePiecewise"]
 
@@ -35,7 +35,7 @@ class LearningRatePiecewise(BaseLR):
 
     Parameters
     ----------
-    start_lr, num_steps, warmup_steps, warmup_ratio, warmup_start_factor
+    start_lr, num_steps, warmup_steps, warmup_ratio, warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR` (``stop_lr`` is the last value).
     boundaries : sequence of int
         Strictly increasing steps, each > ``warmup_steps``.
@@ -74,6 +74,7 @@ class LearningRatePiecewise(BaseLR):
         warmup_steps: int = 0,
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
+        warmup_type: WarmupType | None = None,
     ) -> None:
         marks = check_boundaries("boundaries", boundaries)
         if (values is None) == (factors is None):
@@ -111,6 +112,7 @@ class LearningRatePiecewise(BaseLR):
             warmup_steps=warmup_steps,
             warmup_ratio=warmup_ratio,
             warmup_start_factor=warmup_start_factor,
+            warmup_type=warmup_type,
         )
         if marks and marks[0] <= self.warmup_steps:
             raise ValueError(

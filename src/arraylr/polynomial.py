@@ -14,7 +14,7 @@ from ._backend import (
     split_float,
 )
 from ._validation import check_float
-from .base import BaseLR
+from .base import BaseLR, WarmupType
 
 __all__ = ["LearningRateConstant", "LearningRateLinear", "LearningRatePolynomial"]
 
@@ -29,7 +29,7 @@ class LearningRateConstant(BaseLR):
 
     Parameters
     ----------
-    start_lr, num_steps, warmup_steps, warmup_ratio, warmup_start_factor
+    start_lr, num_steps, warmup_steps, warmup_ratio, warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR` (``stop_lr`` is ``start_lr``).
 
     Examples
@@ -49,6 +49,7 @@ class LearningRateConstant(BaseLR):
         warmup_steps: int = 0,
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
+        warmup_type: WarmupType | None = None,
     ) -> None:
         super().__init__(
             start_lr,
@@ -57,6 +58,7 @@ class LearningRateConstant(BaseLR):
             warmup_steps=warmup_steps,
             warmup_ratio=warmup_ratio,
             warmup_start_factor=warmup_start_factor,
+            warmup_type=warmup_type,
         )
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
@@ -82,7 +84,7 @@ class LearningRatePolynomial(BaseLR):
     Parameters
     ----------
     start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
-warmup_start_factor
+warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR`.
     power : float, optional
         :math:`p > 0` (default 1.0: linear).
@@ -110,6 +112,7 @@ warmup_start_factor
         warmup_steps: int = 0,
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
+        warmup_type: WarmupType | None = None,
     ) -> None:
         super().__init__(
             start_lr,
@@ -119,6 +122,7 @@ warmup_start_factor
             warmup_steps=warmup_steps,
             warmup_ratio=warmup_ratio,
             warmup_start_factor=warmup_start_factor,
+            warmup_type=warmup_type,
         )
         self.power = check_float("power", power, positive=True)
         if self.decay_num_steps > 0:  # exactly stop_lr from T on
@@ -176,7 +180,7 @@ class LearningRateLinear(LearningRatePolynomial):
     Parameters
     ----------
     start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
-warmup_start_factor
+warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR`.
 
     Examples
@@ -195,6 +199,7 @@ warmup_start_factor
         warmup_steps: int = 0,
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
+        warmup_type: WarmupType | None = None,
     ) -> None:
         super().__init__(
             start_lr,
@@ -205,4 +210,5 @@ warmup_start_factor
             warmup_steps=warmup_steps,
             warmup_ratio=warmup_ratio,
             warmup_start_factor=warmup_start_factor,
+            warmup_type=warmup_type,
         )

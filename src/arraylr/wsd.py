@@ -12,12 +12,12 @@ from ._backend import (
     float_bits,
     split_float,
 )
-from ._validation import check_choice, check_float
-from .base import FLOAT32_TINY, BaseLR
+from ._validation import check_choice, check_float, check_int, short_repr
+from .base import BaseLR, FLOAT32_TINY, WarmupType
 
 __all__ = ["LearningRateWSD"]
 
-DecayType = Literal["inverse_linear", "cosine", "linear"]
+DecayType = Literal["inverse_linear", "cosine", "linear", "1-sqrt"]
 DECAY_TYPES: tuple[str, ...] = get_args(DecayType)
 
 
@@ -26,8 +26,9 @@ class LearningRateWSD(BaseLR):
     r"""Warmup, a stable phase at ``start_lr``, then a decay phase to ``stop_lr``.
 
     With :math:`T = \mathrm{num\_steps} - W`, the decay phase lasts
-    :math:`D = \max(1, \min(\lfloor \rho\, \mathrm{num\_steps} \rfloor, T))` steps
-    (:math:`\rho` = ``decay_phase_ratio``) after :math:`S = T - D` stable steps.
+    :math:`D` = ``decay_phase_steps`` steps, or
+    :math:`D = \max(1, \min(\lfloor \rho\, \mathrm{num\_steps} \rfloor, T))`
+    (:math:`\rho` = ``decay_phase_ratio``), after :math:`S = T - D` stable steps.
     At decay-phase step :math:`d`, with
     :math:`\tau = \mathrm{clip}((d - S) / D, 0, 1)`,
 
@@ -45,16 +46,29 @@ class LearningRateWSD(BaseLR):
     * ``cosine``: :math:`\eta_{end} + (\eta_0 - \eta_{end})\,\tfrac{1}{2}
       (1 + \cos \pi\tau)`
     * ``linear``: :math:`\eta_0 + (\eta_{end} - \eta_0)\,\tau`
+    * ``1-sqrt``: :math:`\eta_{end} + (\eta_0 - \eta_{end})\,(1 - \sqrt{\tau})`
+
+    ``transformers.get_wsd_schedule(num_warmup_steps=W, num_decay_steps=D,
+    num_training_steps=N, warmup_type=..., decay_type=..., min_lr_ratio=r)`` is
+    ``wsd(start_lr=lr, stop_lr=r * lr, warmup_start_factor=r, num_steps=N,
+    warmup_steps=W, decay_phase_steps=D, warmup_type=..., decay_type=...)``
+    (its warmup starts from ``r * lr``).
 
     Parameters
     ----------
     start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
-warmup_start_factor
-        See :class:`~arraylr.BaseLR`. Here ``stop_lr`` must be > 0.
+warmup_start_factor, warmup_type
+        See :class:`~arraylr.BaseLR`. ``stop_lr`` may be 0 except for the
+        ``inverse_linear`` decay, which needs ``stop_lr > 0``.
     decay_phase_ratio : float, optional
-        :math:`\rho` in (0, 1] (default 0.1).
-    decay_type : {"inverse_linear", "cosine", "linear"}, optional
-        The decay rule (default ``"inverse_linear"``).
+        :math:`\rho` in (0, 1] (default 0.1). Ignored when ``decay_phase_steps``
+        is given (give one of the two).
+    decay_type : {"inverse_linear", "cosine", "linear", "1-sqrt"}, optional
+        The decay rule (default ``"inverse_linear"``, DeePMD-kit's default;
+        transformers' default is ``"cosine"``).
+    decay_phase_steps : int, optional
+        :math:`D` itself, ``1 <= D <= T``: exact where a ratio would be truncated
+        (0.29 * 2900 gives 840, not 841).
 
     Attributes
     ----------
@@ -74,8 +88,8 @@ warmup_start_factor
 
     _propagates_nan = True
     _derived = ("decay_phase_ratio", "decay_type", "decay_phase_steps", "stable_steps")
+    decay_phase_ratio: float | None
 
-    decay_phase_ratio: float
     decay_type: str
     decay_phase_steps: int
     stable_steps: int
@@ -89,8 +103,10 @@ warmup_start_factor
         warmup_steps: int = 0,
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
-        decay_phase_ratio: float = 0.1,
+        decay_phase_ratio: float | None = None,
         decay_type: DecayType = "inverse_linear",
+        warmup_type: WarmupType | None = None,
+        decay_phase_steps: int | None = None,
     ) -> None:
         super().__init__(
             start_lr,
@@ -100,26 +116,50 @@ warmup_start_factor
             warmup_steps=warmup_steps,
             warmup_ratio=warmup_ratio,
             warmup_start_factor=warmup_start_factor,
+            warmup_type=warmup_type,
         )
-        if not self.stop_lr >= FLOAT32_TINY:  # 1 / stop_lr must stay finite
+        self.decay_type = check_choice("decay_type", decay_type, DECAY_TYPES)
+        if self.decay_type == "inverse_linear" and not self.stop_lr >= FLOAT32_TINY:
             given = (
                 f"stop_lr={stop_lr!r}"
                 if stop_lr is not None
                 else f"stop_lr_ratio={stop_lr_ratio!r}"
             )
             raise ValueError(
-                f"wsd needs stop_lr > 0 (at least {FLOAT32_TINY:.6g}), got {given}"
+                "wsd's inverse_linear decay needs stop_lr > 0 (at least "
+                f"{FLOAT32_TINY:.6g}; 1 / stop_lr must be finite), got {given}; the "
+                "linear, cosine and 1-sqrt decays allow 0"
             )
-        ratio = check_float("decay_phase_ratio", decay_phase_ratio, positive=True)
-        if ratio > 1:
-            raise ValueError(
-                f"decay_phase_ratio must be in (0, 1], got decay_phase_ratio={ratio!r}"
+        if decay_phase_steps is not None:
+            if decay_phase_ratio is not None:
+                raise ValueError(
+                    "decay_phase_steps and decay_phase_ratio are mutually exclusive, "
+                    f"got decay_phase_steps={short_repr(decay_phase_steps)}, "
+                    f"decay_phase_ratio={short_repr(decay_phase_ratio)}"
+                )
+            steps = check_int("decay_phase_steps", decay_phase_steps, minimum=1)
+            if steps > self.decay_num_steps:
+                raise ValueError(
+                    f"decay_phase_steps must be <= num_steps - warmup_steps = "
+                    f"{self.decay_num_steps}, got decay_phase_steps={steps}"
+                )
+            self.decay_phase_ratio = None
+            self.decay_phase_steps = steps
+        else:
+            ratio = check_float(
+                "decay_phase_ratio",
+                0.1 if decay_phase_ratio is None else decay_phase_ratio,
+                positive=True,
             )
-        self.decay_phase_ratio = ratio
-        self.decay_type = check_choice("decay_type", decay_type, DECAY_TYPES)
-        self.decay_phase_steps = max(
-            1, min(int(ratio * num_steps), self.decay_num_steps)
-        )
+            if ratio > 1:
+                raise ValueError(
+                    "decay_phase_ratio must be in (0, 1], got "
+                    f"decay_phase_ratio={ratio!r}"
+                )
+            self.decay_phase_ratio = ratio
+            self.decay_phase_steps = max(
+                1, min(int(ratio * num_steps), self.decay_num_steps)
+            )
         self.stable_steps = self.decay_num_steps - self.decay_phase_steps
         plateaus: list[tuple[int, int | None, float]] = [
             (self.decay_num_steps, None, self.stop_lr)  # exactly lr_end from T on
@@ -158,4 +198,6 @@ warmup_start_factor
             return 1.0 / (tau / lr_end + (1 - tau) / lr0)
         if self.decay_type == "cosine":
             return lr_end + (lr0 - lr_end) * 0.5 * (1 + xp.cos(xp.pi * tau))
+        if self.decay_type == "1-sqrt":
+            return lr_end + (lr0 - lr_end) * (1.0 - xp.sqrt(tau))
         return lr0 + (lr_end - lr0) * tau

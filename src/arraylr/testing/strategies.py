@@ -91,6 +91,9 @@ def _guess(name: str, annotation: Any, default: Any) -> st.SearchStrategy[Any] |
         return st.sampled_from(typing.get_args(annotation))
     optional = default is None or type(None) in typing.get_args(annotation)
     base = args[0] if origin is not None and len(args) == 1 else annotation
+    if typing.get_origin(base) is typing.Literal:  # an optional Literal
+        choices = st.sampled_from(typing.get_args(base))
+        return st.one_of(st.none(), choices) if optional else choices
     if base is bool or isinstance(default, bool):
         strategy: st.SearchStrategy[Any] = st.booleans()
     elif base is int or (isinstance(default, int) and not isinstance(default, bool)):
@@ -223,8 +226,36 @@ def _sequence(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
     return {"schedules": children, "boundaries": bounds, "num_steps": sum(lengths)}
 
 
+@st.composite
+def _wsd(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
+    """The decay phase as a ratio, or (where there are decay steps) in steps."""
+    n = config["num_steps"]
+    warmup = config.get("warmup_steps", int(config.get("warmup_ratio", 0.0) * n))
+    if n - warmup >= 1 and draw(st.booleans()):
+        return {"decay_phase_steps": draw(st.integers(1, n - warmup))}
+    return {"decay_phase_ratio": draw(st.floats(1e-6, 1.0))}
+
+
+@st.composite
+def _cyclic(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
+    mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+    out: dict[str, Any] = {
+        "max_lr": config["start_lr"]
+        * draw(st.sampled_from([1.0, 10.0]) | st.floats(1.0, 100.0)),
+        "step_size_up": draw(st.integers(1, max(2, config["num_steps"] // 2))),
+        "mode": mode,
+    }
+    if draw(st.booleans()):
+        out["step_size_down"] = draw(st.integers(0, max(2, config["num_steps"] // 2)))
+    if mode == "exp_range":
+        out["gamma"] = draw(st.sampled_from([1.0, 0.99]) | st.floats(0.5, 1.0))
+    return out
+
+
 # Schedules whose parameters depend on each other or hold lists: drawn together.
 SPECIAL: dict[str, Any] = {
+    "cyclic": _cyclic,
+    "wsd": _wsd,
     "piecewise": _piecewise,
     "cosine_restarts": _cosine_restarts,
     "sequence": _sequence,
@@ -284,12 +315,18 @@ def configs(
     def build(draw: st.DrawFn) -> dict[str, Any]:
         config: dict[str, Any] = {"type": cls.type_name}
         config.update(draw(_shared(shared, max_steps)))
+        drawn: set[str] = set()
         if special is not None:
             for key, value in draw(special(config)).items():
                 if key not in overrides:
                     config[key] = value
+                    drawn.add(key)
+            if cls.type_name == "wsd":  # one of the two decay-phase parameters
+                drawn |= {"decay_phase_ratio", "decay_phase_steps"}
+            if cls.type_name == "cyclic":  # gamma belongs to exp_range alone
+                drawn |= {"step_size_down", "gamma"}
         for name, strategy in extras.items():
-            if special is not None and name in config and name not in overrides:
+            if name in drawn:
                 continue
             value = draw(strategy)
             if value is None:
