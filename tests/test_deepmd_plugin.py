@@ -138,10 +138,9 @@ def test_deepmd_builds_the_arraylr_schedule(name: str) -> None:
     assert lr.start_lr == ours.start_lr and lr.stop_lr == ours.stop_lr
     assert lr.num_steps == 40 and lr.warmup_steps == ours.warmup_steps
     steps = np.arange(-2, 45)
-    expected = [ours(int(s)) for s in steps]
-    assert [lr.value(int(s)) for s in steps] == expected
+    assert [lr.value(int(s)) for s in steps] == [ours(int(s)) for s in steps]
     assert all(type(lr.value(int(s))) is float for s in steps[:3])
-    np.testing.assert_array_equal(lr.value(steps), expected)
+    np.testing.assert_array_equal(lr.value(steps), ours(steps))
     assert lr.value(steps).dtype == np.float64
 
 
@@ -214,7 +213,9 @@ def test_schema_is_generated_from_signatures_and_docstrings() -> None:
         a.name: a
         for a in plugin.schema_arguments(BaseLR.registered_types()["cosine_restarts"])
     }
-    assert set(args) == {"period", "period_mult", "peak_decay"}
+    assert set(args) == {"period", "period_mult", "peak_decay", "warmup_type"}
+    assert args["warmup_type"].dtype == (type(None), str)
+    assert "'linear', 'cosine', '1-sqrt'" in args["warmup_type"].doc
     assert args["period"].optional is False and args["period"].dtype == (int,)
     assert args["period_mult"].default == 1
     assert args["peak_decay"].default == 1.0 and args["peak_decay"].dtype == (float,)

@@ -39,8 +39,10 @@ def milestones(schedule: BaseLR) -> list[tuple[int, str]]:
         marks.setdefault(w // 2, "mid-warmup")
     for step, label in schedule.phases():
         marks[step] = label
+    # a cyclic rate goes up and down: its quarters are of the run, not of a decay
+    part = "run" if schedule.type_name == "cyclic" else "decay"
     for quarter in (1, 2, 3):
-        marks.setdefault(w + quarter * t // 4, f"decay {quarter}/4")
+        marks.setdefault(w + quarter * t // 4, f"{part} {quarter}/4")
     return sorted(marks.items())
 
 

@@ -85,7 +85,9 @@ warmup_start_factor, warmup_type
             warmup_type=warmup_type,
         )
         self.exponent = (
-            1.0 if exponent is None else check_float("exponent", exponent, positive=True)
+            1.0
+            if exponent is None
+            else check_float("exponent", exponent, positive=True)
         )
         self.lr_min_factor = self.stop_lr / self.start_lr
         self._half_span = 0.5 * (1 - self.lr_min_factor)

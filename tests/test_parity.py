@@ -1,0 +1,549 @@
+"""Parity with the peers' own schedules, compared with the peers themselves.
+
+Stepping conventions (which step a rate belongs to), all the same as arraylr's
+``lr(k)`` = the rate of the update after ``k`` updates:
+
+* transformers ``get_wsd_schedule`` is a ``LambdaLR``: after ``k`` calls of
+  ``scheduler.step()`` the optimizer's rate is ``lr * lambda(k)``;
+* torch ``CyclicLR``: after ``k`` calls of ``scheduler.step()`` the rate is
+  ``get_lr()`` at ``last_epoch = k`` (the rate at construction is ``base_lr``);
+* optax schedules are called with the count of updates so far;
+* Keras calls a schedule with ``optimizer.iterations`` before it increments it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arraylr import BaseLR
+
+EPS64 = float(np.finfo(np.float64).eps)
+
+
+def torch_rates(scheduler: Any, optimizer: Any, count: int) -> np.ndarray:
+    """The optimizer's rate before each of ``count`` updates."""
+    out = []
+    for _ in range(count):
+        out.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return np.asarray(out, dtype=np.float64)
+
+
+def sgd(lr: float) -> Any:
+    import torch
+
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+
+
+# --------------------------------------------------------------- transformers
+
+WARMUPS = ["linear", "cosine", "1-sqrt"]
+DECAYS = ["linear", "cosine", "1-sqrt"]
+
+
+@st.composite
+def wsd_cases(draw: st.DrawFn) -> dict[str, Any]:
+    warmup = draw(st.integers(0, 60))
+    decay = draw(st.integers(1, 120))
+    stable = draw(st.integers(0, 60))
+    return {
+        "lr": draw(st.sampled_from([1e-3, 1.0]) | st.floats(1e-6, 10.0)),
+        "W": warmup,
+        "D": decay,
+        "N": warmup + stable + decay,
+        "warmup_type": draw(st.sampled_from(WARMUPS)),
+        "decay_type": draw(st.sampled_from(DECAYS)),
+        "min_lr_ratio": draw(st.sampled_from([0.0, 0.1]) | st.floats(0.0, 0.99)),
+    }
+
+
+def _transformers_wsd(case: dict[str, Any]) -> np.ndarray:
+    transformers = pytest.importorskip("transformers")
+    optimizer = sgd(case["lr"])
+    scheduler = transformers.get_wsd_schedule(
+        optimizer,
+        num_warmup_steps=case["W"],
+        num_decay_steps=case["D"],
+        num_training_steps=case["N"],
+        warmup_type=case["warmup_type"],
+        decay_type=case["decay_type"],
+        min_lr_ratio=case["min_lr_ratio"],
+    )
+    return torch_rates(scheduler, optimizer, case["N"] + 5)
+
+
+def _arraylr_wsd(case: dict[str, Any]) -> BaseLR:
+    lr, ratio = case["lr"], case["min_lr_ratio"]
+    return BaseLR(
+        type="wsd",
+        start_lr=lr,
+        stop_lr=lr * ratio,
+        warmup_start_factor=ratio,
+        num_steps=case["N"],
+        warmup_steps=case["W"],
+        decay_phase_steps=case["D"],
+        decay_type=case["decay_type"],
+        warmup_type=case["warmup_type"],
+    )
+
+
+def wsd_bound(case: dict[str, Any]) -> float:
+    # transformers forms 1 - t/W in floating point before its square root, so
+    # its own 1-sqrt warmup is off by up to ~eps * sqrt(W) near t = W
+    extra = max(1.0, math.sqrt(case["W"])) if case["warmup_type"] == "1-sqrt" else 1.0
+    return 8 * EPS64 * case["lr"] * extra
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=wsd_cases())
+def test_wsd_matches_transformers(case: dict[str, Any]) -> None:
+    peer = _transformers_wsd(case)
+    ours = _arraylr_wsd(case)
+    steps = np.arange(len(peer))
+    np.testing.assert_allclose(ours(steps), peer, rtol=0, atol=wsd_bound(case))
+    assert [ours(int(k)) for k in steps] == pytest.approx(
+        peer.tolist(), rel=0, abs=wsd_bound(case)
+    )
+
+
+@pytest.mark.parametrize("warmup_type", WARMUPS)
+@pytest.mark.parametrize("decay_type", DECAYS)
+@pytest.mark.parametrize("min_lr_ratio", [0.0, 0.05])
+def test_wsd_every_type_matches_transformers(
+    warmup_type: str, decay_type: str, min_lr_ratio: float
+) -> None:
+    case = {
+        "lr": 3e-4,
+        "W": 100,
+        "D": 290,
+        "N": 1000,
+        "warmup_type": warmup_type,
+        "decay_type": decay_type,
+        "min_lr_ratio": min_lr_ratio,
+    }
+    peer = _transformers_wsd(case)
+    ours = _arraylr_wsd(case)(np.arange(len(peer)))
+    np.testing.assert_allclose(ours, peer, rtol=0, atol=wsd_bound(case))
+    assert ours[-1] == case["lr"] * min_lr_ratio
+
+
+def test_decay_phase_steps_is_exact_where_a_ratio_truncates() -> None:
+    by_ratio = BaseLR(
+        type="wsd",
+        start_lr=1.0,
+        stop_lr=0.0,
+        num_steps=2900,
+        decay_phase_ratio=0.29,
+        decay_type="linear",
+    )
+    by_steps = BaseLR(
+        type="wsd",
+        start_lr=1.0,
+        stop_lr=0.0,
+        num_steps=2900,
+        decay_phase_steps=841,
+        decay_type="linear",
+    )
+    assert by_ratio.decay_phase_steps == 840  # int(0.29 * 2900)
+    assert by_steps.decay_phase_steps == 841 and by_steps.stable_steps == 2059
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        BaseLR(
+            type="wsd",
+            start_lr=1.0,
+            stop_lr=0.0,
+            num_steps=100,
+            decay_phase_steps=10,
+            decay_phase_ratio=0.1,
+            decay_type="linear",
+        )
+    with pytest.raises(ValueError, match="decay_phase_steps must be <= num_steps"):
+        BaseLR(
+            type="wsd",
+            start_lr=1.0,
+            stop_lr=0.0,
+            num_steps=100,
+            warmup_steps=10,
+            decay_phase_steps=91,
+            decay_type="linear",
+        )
+    with pytest.raises(ValueError, match="inverse_linear decay needs stop_lr > 0"):
+        BaseLR(type="wsd", start_lr=1.0, stop_lr=0.0, num_steps=100)
+
+
+@pytest.mark.parametrize("name", ["cosine", "exp", "linear", "constant"])
+def test_warmup_type_is_shared_by_every_schedule(name: str) -> None:
+    extra = {"constant": {}, "exp": {"stop_lr": 0.01, "decay_steps": 10}}.get(
+        name, {"stop_lr": 0.0}
+    )
+    for kind, shape in (
+        ("linear", lambda p: p),
+        ("cosine", lambda p: 0.5 * (1 - math.cos(math.pi * p))),
+        ("1-sqrt", lambda p: 1 - math.sqrt(1 - p)),
+    ):
+        lr = BaseLR(
+            type=name,
+            start_lr=2.0,
+            num_steps=100,
+            warmup_steps=40,
+            warmup_start_factor=0.25,
+            warmup_type=kind,
+            **extra,
+        )
+        for t in (0, 7, 20, 39):
+            assert lr(t) == pytest.approx(0.5 + 1.5 * shape(t / 40), rel=1e-15)
+        values = lr(np.arange(41))
+        assert np.all(np.diff(values) > 0) and values[-1] == 2.0
+    with pytest.raises(ValueError, match=r"warmup_type must be one of.*'1-sqrt'"):
+        BaseLR(type=name, start_lr=1.0, num_steps=10, warmup_type="1sqrt", **extra)
+
+
+# -------------------------------------------------------------------- optax
+
+
+def _optax() -> Any:
+    pytest.importorskip("jax")
+    return pytest.importorskip("optax")
+
+
+def test_optax_cosine_exponent_tests() -> None:
+    # optax's own CosineDecayTest.test_with_exponent, with arraylr's schedule
+    lr = BaseLR(type="cosine", start_lr=0.1, stop_lr=0.0, num_steps=100, exponent=2)
+    np.testing.assert_allclose(
+        lr(np.array([0, 10, 50, 75, 100])),
+        [0.1, 0.09516553580760956, 0.025, 0.0021446612663567066, 0.0],
+        rtol=1e-6,
+        atol=1e-8,
+    )
+    # WarmupCosineDecayTest.test_limits (both cases)
+    for init, peak, end in ((10, 0.5, 1e-4), (5, 3, 0.0)):
+        lr = BaseLR(
+            type="cosine",
+            start_lr=peak,
+            stop_lr=end,
+            num_steps=1000,
+            warmup_steps=100,
+            warmup_start_factor=init / peak,
+        )
+        np.testing.assert_allclose(lr(0), init)
+        np.testing.assert_allclose(lr(100), peak)
+        np.testing.assert_allclose(lr(1000), end, rtol=1e-3)
+    # test_monotonicity_and_exponent_ordering
+    kw = {
+        "type": "cosine",
+        "start_lr": 1.0,
+        "stop_lr": 0.1,
+        "num_steps": 25,
+        "warmup_steps": 5,
+    }
+    regular = BaseLR(**kw, exponent=1.0)(np.arange(26))
+    steep = BaseLR(**kw, exponent=2.0)(np.arange(26))
+    assert np.all(np.diff(regular[:6]) > 0) and regular[5] == pytest.approx(1.0)
+    assert np.all(np.diff(regular[5:]) <= 0) and regular[-1] == pytest.approx(0.1)
+    assert np.all(steep[5:] <= regular[5:] + 1e-12)
+    # optax's test_with_exponent cases with end_value=-3 or peak_value=0 are not
+    # expressible: arraylr's rates are >= 0 and start_lr > 0.
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    peak=st.floats(1e-4, 10.0),
+    init_factor=st.floats(0.0, 1.0),
+    end_factor=st.floats(0.0, 1.0),
+    warmup=st.integers(0, 50),
+    decay=st.integers(1, 300),
+    exponent=st.sampled_from([1.0, 2.0, 0.5]) | st.floats(0.1, 8.0),
+)
+def test_cosine_exponent_matches_optax(
+    peak: float,
+    init_factor: float,
+    end_factor: float,
+    warmup: int,
+    decay: int,
+    exponent: float,
+) -> None:
+    optax = _optax()
+    import jax
+
+    n = warmup + decay
+    with jax.enable_x64(True):
+        peer = optax.warmup_cosine_decay_schedule(
+            init_value=init_factor * peak,
+            peak_value=peak,
+            warmup_steps=warmup,
+            decay_steps=n,
+            end_value=end_factor * peak,
+            exponent=exponent,
+        )
+        steps = np.arange(n + 5)
+        expected = np.asarray(peer(steps), dtype=np.float64)
+    ours = BaseLR(
+        type="cosine",
+        start_lr=peak,
+        stop_lr=end_factor * peak,
+        num_steps=n,
+        warmup_steps=warmup,
+        warmup_start_factor=init_factor,
+        exponent=exponent,
+    )
+    np.testing.assert_allclose(ours(steps), expected, rtol=0, atol=16 * EPS64 * peak)
+
+
+def test_optax_exponential_growth_tests() -> None:
+    # optax's ExponentialTest.test_exponential: decay_rate=2 grows (no end value:
+    # arraylr needs a ceiling, here one the run never reaches)
+    for staircase in (False, True):
+        for begin in (0, 5):
+            lr = BaseLR(
+                type="exp",
+                start_lr=1.0,
+                stop_lr=1e30,
+                decay_rate=2.0,
+                decay_steps=2,
+                num_steps=15 + begin,
+                warmup_steps=begin,
+                warmup_start_factor=1.0,
+                smooth=not staircase,
+            )
+            p = np.arange(15) / 2
+            expected = [1.0] * begin + list(2.0 ** (np.floor(p) if staircase else p))
+            np.testing.assert_allclose(lr(np.arange(15 + begin)), expected, atol=1e-3)
+    # test_end_value_with_staircase: the end value is a floor below 1, a ceiling
+    # above it
+    for rate, end, staircase in [
+        (0.2, 0.1, False),
+        (2.0, 3.0, False),
+        (0.2, 0.1, True),
+        (2.0, 3.0, True),
+    ]:
+        lr = BaseLR(
+            type="exp",
+            start_lr=1.0,
+            stop_lr=end,
+            decay_rate=rate,
+            decay_steps=2,
+            num_steps=14,
+            warmup_steps=3,
+            warmup_start_factor=1.0,
+            smooth=not staircase,
+        )
+        p = np.arange(11) / 2
+        raw = np.array([1.0] * 3 + list(rate ** (np.floor(p) if staircase else p)))
+        expected = np.maximum(raw, end) if rate < 1 else np.minimum(raw, end)
+        np.testing.assert_allclose(lr(np.arange(14)), expected, atol=1e-3)
+    # test_constant_schedule (decay_rate=1); decay_rate=0 and transition_steps<=0,
+    # which optax turns into a constant, are ValueErrors here
+    lr = BaseLR(
+        type="exp",
+        start_lr=1.0,
+        stop_lr=1.0,
+        decay_rate=1.0,
+        decay_steps=15,
+        num_steps=15,
+    )
+    np.testing.assert_allclose(lr(np.arange(15)), 1.0)
+    with pytest.raises(ValueError, match="decay_rate"):
+        BaseLR(type="exp", start_lr=1.0, stop_lr=0.1, decay_rate=0.0, num_steps=15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lr0=st.floats(1e-4, 1.0),
+    rate=st.floats(1.0001, 3.0),
+    cap=st.floats(1.0, 1e3),
+    period=st.integers(1, 20),
+    begin=st.integers(0, 20),
+    staircase=st.booleans(),
+)
+def test_exponential_growth_matches_optax(
+    lr0: float, rate: float, cap: float, period: int, begin: int, staircase: bool
+) -> None:
+    optax = _optax()
+    import jax
+
+    with jax.enable_x64(True):
+        peer = optax.exponential_decay(
+            init_value=lr0,
+            transition_steps=period,
+            decay_rate=rate,
+            transition_begin=begin,
+            staircase=staircase,
+            end_value=lr0 * cap,
+        )
+        steps = np.arange(begin + 200)
+        expected = np.asarray(peer(steps), dtype=np.float64)
+    ours = BaseLR(
+        type="exp",
+        start_lr=lr0,
+        stop_lr=lr0 * cap,
+        decay_rate=rate,
+        decay_steps=period,
+        num_steps=begin + 1,
+        warmup_steps=begin,
+        warmup_start_factor=1.0,
+        smooth=not staircase,
+    )
+    got = ours(steps)
+    np.testing.assert_allclose(got, expected, rtol=64 * EPS64, atol=0)
+    assert ours(10**30) == lr0 * cap and ours(math.inf) == lr0 * cap
+
+
+def test_growth_needs_a_ceiling_above_start() -> None:
+    with pytest.raises(ValueError, match="decay_rate=2.0 > 1 makes exp grow"):
+        BaseLR(type="exp", start_lr=1.0, stop_lr=0.5, decay_rate=2.0, num_steps=10)
+    with pytest.raises(ValueError, match="derived decay_rate"):  # never derived > 1
+        BaseLR(type="exp", start_lr=1.0, stop_lr=2.0, num_steps=10, decay_steps=1)
+
+
+# -------------------------------------------------------------------- torch
+
+
+@st.composite
+def cyclic_cases(draw: st.DrawFn) -> dict[str, Any]:
+    mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+    base = draw(st.floats(1e-5, 1.0))
+    return {
+        "base_lr": base,
+        "max_lr": base * draw(st.floats(1.0, 100.0)),
+        "step_size_up": draw(st.integers(1, 40)),
+        "step_size_down": draw(st.none() | st.integers(0, 40)),
+        "mode": mode,
+        "gamma": draw(st.floats(0.9, 1.0)) if mode == "exp_range" else 1.0,
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=cyclic_cases())
+def test_cyclic_matches_torch(case: dict[str, Any]) -> None:
+    torch = pytest.importorskip("torch")
+    optimizer = sgd(case["base_lr"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scheduler = torch.optim.lr_scheduler.CyclicLR(
+            optimizer, cycle_momentum=False, **case
+        )
+    peer = torch_rates(scheduler, optimizer, 300)
+    ours = BaseLR(type="cyclic", num_steps=300, start_lr=case.pop("base_lr"), **case)
+    steps = np.arange(300)
+    # torch forms x = 1 + k / C - cycle in floating point: its own error grows
+    # with the cycle count (eps * k / C, over the shorter slope); arraylr's
+    # position in the cycle is exact
+    size = ours.step_size_up + ours.step_size_down
+    slope = min(ours.step_size_up, ours.step_size_down or ours.step_size_up)
+    bound = 8 * EPS64 * ours.max_lr * (1 + steps / size) * size / slope
+    for got in (ours(steps), ours(torch.arange(300)).numpy(),
+                np.array([ours(int(k)) for k in steps])):
+        assert np.all(np.abs(got - peer) <= bound), np.max(np.abs(got - peer) / bound)
+
+
+def test_cyclic_values_and_errors() -> None:
+    lr = BaseLR(
+        type="cyclic",
+        start_lr=0.1,
+        max_lr=1.0,
+        num_steps=100,
+        step_size_up=10,
+        mode="triangular2",
+    )
+    assert (lr(0), lr(5), lr(10), lr(20), lr(30)) == (0.1, 0.55, 1.0, 0.1, 0.55)
+    assert lr(math.inf) == 0.1 and lr.final_lr == 0.1 and lr.scale == 1.0
+    with pytest.raises(ValueError, match="max_lr must be >= start_lr"):
+        BaseLR(type="cyclic", start_lr=1.0, max_lr=0.5, num_steps=10)
+    with pytest.raises(ValueError, match="gamma applies to mode='exp_range' only"):
+        BaseLR(type="cyclic", start_lr=0.1, max_lr=1.0, num_steps=10, gamma=0.9)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        BaseLR(type="cyclic", start_lr=0.1, max_lr=1.0, num_steps=10, mode="exp")
+
+
+# -------------------------------------------------------------------- keras
+
+KERAS_SCRIPT = textwrap.dedent(
+    """
+    import numpy as np, keras
+    from arraylr import BaseLR
+    from arraylr.keras import KerasSchedule
+
+    lr = BaseLR(type="cosine", start_lr=0.1, stop_lr=0.001, num_steps=20,
+                warmup_steps=5)
+    schedule = KerasSchedule(lr)
+    opt = keras.optimizers.SGD(learning_rate=schedule)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer=opt, loss="mse")
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            rate = self.model.optimizer.learning_rate
+            seen.append(float(keras.ops.convert_to_numpy(rate)))
+
+    rng = np.random.default_rng(0)
+    x = rng.random((24, 3), dtype="float32"); y = rng.random((24, 1), dtype="float32")
+    model.fit(x, y, batch_size=4, epochs=4, verbose=0, callbacks=[Record()])
+    assert len(seen) == 24 and int(opt.iterations) == 24
+    for k, rate in enumerate(seen):  # Keras' variables are float32
+        assert abs(rate - lr(k)) <= 8 * 1.2e-7 * 0.1, (k, rate, lr(k))
+    assert abs(float(keras.ops.convert_to_numpy(opt.learning_rate)) - lr(24)) < 1e-8
+    config = keras.optimizers.schedules.serialize(schedule)
+    assert config["config"] == {"schedule": lr.to_dict()}
+    again = keras.optimizers.schedules.deserialize(config)
+    assert isinstance(again, KerasSchedule) and again.schedule == lr
+    again = keras.optimizers.SGD.from_config(opt.get_config())
+    assert isinstance(again._learning_rate, KerasSchedule)
+    assert again._learning_rate.schedule == lr
+    print("ok", keras.backend.backend())
+    """
+)
+
+
+def keras_is_installed() -> None:
+    # not importorskip: importing keras without KERAS_BACKEND wants tensorflow
+    if importlib.util.find_spec("keras") is None:
+        pytest.skip("keras is not installed")
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_keras_schedule_trains_and_serialises(backend: str) -> None:
+    keras_is_installed()
+    pytest.importorskip(backend)
+    env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
+    run = subprocess.run(
+        [sys.executable, "-c", KERAS_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.split() == ["ok", backend]
+
+
+def test_keras_schedule_needs_a_schedule() -> None:
+    keras_is_installed()
+    code = (
+        "from arraylr.keras import KerasSchedule\n"
+        "try:\n    KerasSchedule(lambda s: 0.1)\n"
+        "except TypeError as e:\n    print(e)\n"
+    )
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "wraps an arraylr schedule (a BaseLR), got schedule of type function" in (
+        run.stdout
+    )
