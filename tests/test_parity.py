@@ -443,8 +443,11 @@ def test_cyclic_matches_torch(case: dict[str, Any]) -> None:
     size = ours.step_size_up + ours.step_size_down
     slope = min(ours.step_size_up, ours.step_size_down or ours.step_size_up)
     bound = 8 * EPS64 * ours.max_lr * (1 + steps / size) * size / slope
-    for got in (ours(steps), ours(torch.arange(300)).numpy(),
-                np.array([ours(int(k)) for k in steps])):
+    for got in (
+        ours(steps),
+        ours(torch.arange(300)).numpy(),
+        np.array([ours(int(k)) for k in steps]),
+    ):
         assert np.all(np.abs(got - peer) <= bound), np.max(np.abs(got - peer) / bound)
 
 

@@ -119,9 +119,12 @@ def test_continuous_at_phase_boundaries(data: st.DataObject) -> None:
             tol += 1.01 * scale(lr) * math.sqrt(delta / length)
         power = getattr(lr, "exponent", 1.0)
         if power != 1.0:  # c ** p of the cosine factor c ~ (pi delta / 2T) ** 2
-            tol += 1.01 * max(1.0, power) * scale(lr) * (
-                math.pi * delta / length
-            ) ** min(1.0, 2 * power)
+            tol += (
+                1.01
+                * max(1.0, power)
+                * scale(lr)
+                * (math.pi * delta / length) ** min(1.0, 2 * power)
+            )
         assert abs(left - at) <= tol, (step, left, at)
         assert abs(right - at) <= tol, (step, right, at)
 

@@ -123,8 +123,8 @@ warmup_start_factor, warmup_type
             rate = check_float("decay_rate", decay_rate, positive=True)
             if rate > 1 and self.stop_lr < self.start_lr:
                 raise ValueError(
-                    f"decay_rate={rate!r} > 1 makes exp grow, with stop_lr as its upper "
-                    f"bound: stop_lr must be >= start_lr={self.start_lr!r}, got "
+                    f"decay_rate={rate!r} > 1 makes exp grow, with stop_lr as its "
+                    f"upper bound: stop_lr must be >= start_lr={self.start_lr!r}, got "
                     f"stop_lr={self.stop_lr!r}"
                 )
         elif total == 0:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ._backend import Namespace
 from ._validation import check_float
-from .base import BaseLR, FLOAT32_MAX, WarmupType
+from .base import FLOAT32_MAX, BaseLR, WarmupType
 
 __all__ = ["LearningRateInverseSqrt"]
 

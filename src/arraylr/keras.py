@@ -1,4 +1,4 @@
-r"""Keras 3: an arraylr schedule as a ``keras.optimizers.schedules.LearningRateSchedule``.
+r"""Keras 3: an arraylr schedule as a Keras ``LearningRateSchedule``.
 
 >>> import keras                                          # doctest: +SKIP
 >>> from arraylr import BaseLR
@@ -79,7 +79,8 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):  # type: i
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> KerasSchedule:
-        return cls(BaseLR(**config["schedule"]))
+        schedule: BaseLR = BaseLR(**config["schedule"])  # type: ignore[abstract]
+        return cls(schedule)
 
     def __repr__(self) -> str:
         return f"KerasSchedule({self.schedule!r})"

@@ -13,7 +13,7 @@ from ._backend import (
     split_float,
 )
 from ._validation import check_choice, check_float, check_int, short_repr
-from .base import BaseLR, FLOAT32_TINY, WarmupType
+from .base import FLOAT32_TINY, BaseLR, WarmupType
 
 __all__ = ["LearningRateWSD"]
 
