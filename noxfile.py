@@ -39,3 +39,21 @@ def bench(session: nox.Session) -> None:
     """The benchmark runner against every installed peer (``-- --quick``: short)."""
     session.install("-r", "requirements-test.txt", "optax")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site (Sphinx, warnings as errors) into docs/_build/html."""
+    session.install("-r", "requirements-test.txt")
+    session.install("-e", ".[docs]")
+    session.run(
+        "python",
+        "-m",
+        "sphinx",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+        "docs",
+        "docs/_build/html",
+    )

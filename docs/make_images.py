@@ -38,6 +38,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "inverse_sqrt": {"start_lr": 1.0, "warmup_steps": 500},
     "cosine_restarts": {"start_lr": 1.0, "stop_lr": 0.0, "period": 1000, "period_mult": 2, "peak_decay": 0.8},
     "onecycle": {"start_lr": 1.0, "pct_start": 0.3},
+    "cyclic": {"start_lr": 0.1, "max_lr": 1.0, "step_size_up": 1000, "step_size_down": 1500, "mode": "triangular2"},
     "sequence": {
         "boundaries": [2000],
         "schedules": [

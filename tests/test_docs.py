@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from arraylr import BaseLR
+
 MODULES = [
     "arraylr",
     "arraylr.base",
@@ -80,3 +82,48 @@ def test_readme_picture_is_current() -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_sphinx_site_builds_without_warnings(tmp_path: Path) -> None:
+    """The documentation site (docs/, as ``nox -s docs`` builds it), with warnings
+    as errors: a broken docstring, page or gallery plot fails here."""
+    pytest.importorskip("sphinx")
+    pytest.importorskip("numpydoc")
+    pytest.importorskip("pydata_sphinx_theme")
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            str(README.parent / "docs"),
+            str(tmp_path / "html"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-5000:]
+    gallery = (tmp_path / "html" / "generated" / "gallery.html").read_text()
+    for name in BaseLR.registered_types():
+        if not name.startswith("test"):
+            assert f"type={name!r}" in gallery or f"{name}.png" in gallery, name
+    semantics = (tmp_path / "html" / "semantics.html").read_text()
+    assert "Agreement bounds" in semantics
+    for page in ("deepmd", "optax", "torch", "transformers", "keras"):
+        assert (tmp_path / "html" / "migration" / f"{page}.html").exists()
+    api = (tmp_path / "html" / "api.html").read_text()
+    for name in (
+        "LearningRateCyclic",
+        "ScheduleLR",
+        "KerasSchedule",
+        "assert_backends_agree",
+        "configs",
+    ):
+        assert name in api, name

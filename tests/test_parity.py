@@ -550,3 +550,133 @@ def test_keras_schedule_needs_a_schedule() -> None:
     assert "wraps an arraylr schedule (a BaseLR), got schedule of type function" in (
         run.stdout
     )
+
+
+KERAS_MAPPINGS = textwrap.dedent(
+    """
+    import numpy as np, keras
+    from arraylr import BaseLR
+
+    steps = np.arange(0, 1300)
+    def peer(schedule):
+        return np.array([float(keras.ops.convert_to_numpy(schedule(int(s))))
+                         for s in steps[::7]])
+    def check(ours, theirs, scale):  # Keras computes in float32
+        got = ours(steps[::7])
+        assert np.max(np.abs(got - theirs)) <= 8 * 1.2e-7 * scale, (
+            np.max(np.abs(got - theirs)))
+
+    # CosineDecay with a warmup: warmup_target is the peak, alpha the floor
+    theirs = peer(keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.01, decay_steps=1000, alpha=0.05,
+        warmup_target=0.1, warmup_steps=200))
+    ours = BaseLR(type="cosine", start_lr=0.1, stop_lr=0.05 * 0.1, num_steps=1200,
+                  warmup_steps=200, warmup_start_factor=0.1)
+    check(ours, theirs, 0.1)
+    # PiecewiseConstantDecay switches one step after each boundary
+    theirs = peer(keras.optimizers.schedules.PiecewiseConstantDecay(
+        boundaries=[300, 700], values=[1.0, 0.5, 0.1]))
+    ours = BaseLR(type="piecewise", start_lr=1.0, num_steps=1300,
+                  boundaries=[301, 701], values=[0.5, 0.1])
+    check(ours, theirs, 1.0)
+    # ExponentialDecay: an explicit decay_rate, no floor (stop_lr=0)
+    for staircase in (False, True):
+        theirs = peer(keras.optimizers.schedules.ExponentialDecay(
+            initial_learning_rate=0.1, decay_steps=100, decay_rate=0.9,
+            staircase=staircase))
+        ours = BaseLR(type="exp", start_lr=0.1, stop_lr=0.0, decay_rate=0.9,
+                      decay_steps=100, num_steps=1300, smooth=not staircase)
+        check(ours, theirs, 0.1)
+    # PolynomialDecay (cycle=False)
+    theirs = peer(keras.optimizers.schedules.PolynomialDecay(
+        initial_learning_rate=0.1, decay_steps=1000, end_learning_rate=0.001,
+        power=2.0))
+    ours = BaseLR(type="polynomial", start_lr=0.1, stop_lr=0.001, num_steps=1000,
+                  power=2.0)
+    check(ours, theirs, 0.1)
+    print("ok")
+    """
+)
+
+
+def test_keras_schedules_map_to_arraylr() -> None:
+    keras_is_installed()
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    run = subprocess.run(
+        [sys.executable, "-c", KERAS_MAPPINGS],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.split() == ["ok"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    lr0=st.floats(1e-5, 1.0),
+    warmup=st.integers(0, 50),
+    rest=st.integers(1, 200),
+    power=st.sampled_from([1.0, 2.0]) | st.floats(0.5, 3.0),
+    end_factor=st.floats(0.0, 0.5),
+)
+def test_transformers_warmup_schedules_map_to_arraylr(
+    lr0: float, warmup: int, rest: int, power: float, end_factor: float
+) -> None:
+    transformers = pytest.importorskip("transformers")
+    n = warmup + rest
+    cases = [
+        (
+            lambda o: transformers.get_cosine_schedule_with_warmup(o, warmup, n),
+            {"type": "cosine", "stop_lr": 0.0},
+            n + 1,  # transformers follows the wave back up after n; arraylr holds 0
+        ),
+        (
+            lambda o: transformers.get_linear_schedule_with_warmup(o, warmup, n),
+            {"type": "linear", "stop_lr": 0.0},
+            n + 20,
+        ),
+        (
+            lambda o: transformers.get_constant_schedule_with_warmup(o, warmup),
+            {"type": "constant"},
+            n + 20,
+        ),
+        (
+            lambda o: transformers.get_polynomial_decay_schedule_with_warmup(
+                o, warmup, n, lr_end=end_factor * lr0, power=power
+            ),
+            {"type": "polynomial", "stop_lr": end_factor * lr0, "power": power},
+            n + 20,
+        ),
+    ]
+    for make, config, count in cases:
+        optimizer = sgd(lr0)
+        peer = torch_rates(make(optimizer), optimizer, count)
+        ours = BaseLR(**config, start_lr=lr0, num_steps=n, warmup_steps=warmup)
+        np.testing.assert_allclose(
+            ours(np.arange(count)),
+            peer,
+            rtol=0,
+            atol=16 * EPS64 * lr0,
+            err_msg=config["type"],
+        )
+
+
+def test_torch_step_and_exponential_map_to_exp() -> None:
+    torch = pytest.importorskip("torch")
+    for make, config in (
+        (
+            lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=30, gamma=0.5),
+            {"decay_steps": 30, "decay_rate": 0.5},
+        ),
+        (
+            lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.97),
+            {"decay_steps": 1, "decay_rate": 0.97},
+        ),
+    ):
+        optimizer = sgd(0.1)
+        peer = torch_rates(make(optimizer), optimizer, 300)
+        ours = BaseLR(type="exp", start_lr=0.1, stop_lr=0.0, num_steps=300, **config)
+        np.testing.assert_allclose(ours(np.arange(300)), peer, rtol=1e-13, atol=0)

@@ -7,7 +7,7 @@ namespace ``xp``.  This module supplies ``xp``:
   functions are the :mod:`math` module's, so the scalar route costs a handful of
   Python operations and no array machinery;
 * for arrays, the namespace that :mod:`array_api_compat` finds for the step,
-  together with the dtype rules of SPEC section 6 (:func:`evaluate`).
+  with the dtype rules of docs/semantics.rst (:func:`evaluate`).
 """
 
 from __future__ import annotations
@@ -384,7 +384,7 @@ def _plan_key(step: Any, dtype: object) -> tuple[Any, ...] | None:
 
 
 def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
-    """Evaluate ``schedule`` at an array of steps, following SPEC section 6.
+    """Evaluate ``schedule`` at an array of steps (dtype rules: docs/semantics.rst).
 
     The result has the namespace, device and shape of ``step``.  Its dtype is the
     step's for a real floating step, else float64 where the namespace has it

@@ -49,9 +49,10 @@ class LearningRateCosineRestarts(BaseLR):
 
     Parameters
     ----------
-    start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
-warmup_start_factor, warmup_type
+    start_lr, num_steps, stop_lr, stop_lr_ratio
         See :class:`~arraylr.BaseLR`; ``stop_lr`` is the bottom of every cycle.
+    warmup_steps, warmup_ratio, warmup_start_factor, warmup_type
+        See :class:`~arraylr.BaseLR`.
     period : int
         :math:`P >= 1`, the length of the first cycle.
     period_mult : int, optional

@@ -100,12 +100,13 @@ def _require_deepmd() -> None:
 
 
 def plugin_types() -> dict[str, type[BaseLR]]:
-    """The arraylr types offered to DeePMD-kit: every registered type but
-    DeePMD-kit's own ``exp``, ``cosine`` and ``wsd``, by name."""
+    """The arraylr types offered to DeePMD-kit: every type arraylr ships but
+    DeePMD-kit's own ``exp``, ``cosine`` and ``wsd``, by name.  Schedules you
+    register yourself with ``@BaseLR.register`` are not offered."""
     return {
         name: cls
         for name, cls in sorted(BaseLR.registered_types().items())
-        if name not in DEEPMD_OWN_TYPES
+        if name not in DEEPMD_OWN_TYPES and cls.__module__.startswith("arraylr.")
     }
 
 

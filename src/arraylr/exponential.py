@@ -42,8 +42,9 @@ class LearningRateExp(BaseLR):
 
     Parameters
     ----------
-    start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
-warmup_start_factor, warmup_type
+    start_lr, num_steps, stop_lr, stop_lr_ratio
+        See :class:`~arraylr.BaseLR`.
+    warmup_steps, warmup_ratio, warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR`.
     decay_steps : int, optional
         :math:`s`, the staircase period (default 5000, > 0). When ``decay_rate``

@@ -83,8 +83,9 @@ class LearningRatePolynomial(BaseLR):
 
     Parameters
     ----------
-    start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
-warmup_start_factor, warmup_type
+    start_lr, num_steps, stop_lr, stop_lr_ratio
+        See :class:`~arraylr.BaseLR`.
+    warmup_steps, warmup_ratio, warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR`.
     power : float, optional
         :math:`p > 0` (default 1.0: linear).
@@ -130,7 +131,7 @@ warmup_start_factor, warmup_type
 
     @property
     def final_lr(self) -> float:
-        # with no decay steps the rule is start_lr at every step (SPEC)
+        # with no decay steps the rule is start_lr at every step (docs/semantics.rst)
         return self.start_lr if self.decay_num_steps == 0 else self.stop_lr
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
@@ -179,8 +180,9 @@ class LearningRateLinear(LearningRatePolynomial):
 
     Parameters
     ----------
-    start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
-warmup_start_factor, warmup_type
+    start_lr, num_steps, stop_lr, stop_lr_ratio
+        See :class:`~arraylr.BaseLR`.
+    warmup_steps, warmup_ratio, warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR`.
 
     Examples

@@ -56,10 +56,11 @@ class LearningRateWSD(BaseLR):
 
     Parameters
     ----------
-    start_lr, num_steps, stop_lr, stop_lr_ratio, warmup_steps, warmup_ratio, \
-warmup_start_factor, warmup_type
+    start_lr, num_steps, stop_lr, stop_lr_ratio
         See :class:`~arraylr.BaseLR`. ``stop_lr`` may be 0 except for the
         ``inverse_linear`` decay, which needs ``stop_lr > 0``.
+    warmup_steps, warmup_ratio, warmup_start_factor, warmup_type
+        See :class:`~arraylr.BaseLR`.
     decay_phase_ratio : float, optional
         :math:`\rho` in (0, 1] (default 0.1). Ignored when ``decay_phase_steps``
         is given (give one of the two).

@@ -1,0 +1,131 @@
+"""Build-time pages made from the library itself: the gallery (one plot per
+registered schedule type, phases marked, formula next to it) and the CLI
+reference (the argparse help of every command)."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(HERE))
+
+from make_images import EXAMPLES, N  # noqa: E402
+
+from arraylr import BaseLR  # noqa: E402
+from arraylr.cli import build_parser, phase_lines, step_label  # noqa: E402
+
+OUT = HERE / "generated"
+
+
+def _formula(cls: type) -> str:
+    """The class docstring's text up to its Parameters section (formula included)."""
+    doc = inspect.cleandoc((cls.__doc__ or "").replace("\\\n", ""))
+    body = re.split(r"\n(?:Parameters|Attributes|Examples)\n-{3,}\n", doc)[0]
+    return body.split("\n", 1)[1].strip() if "\n" in body else ""
+
+
+def _plot(name: str, lr: BaseLR, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    total = max(lr.num_steps, 1)
+    steps = np.linspace(0, total, 2001)
+    fig, ax = plt.subplots(figsize=(6.4, 3.0), dpi=100)
+    for step, label in phase_lines(lr):
+        ax.axvline(step, color="0.6", lw=0.8, ls=":", zorder=1)
+        ax.annotate(
+            label,
+            (step, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -10),
+            textcoords="offset points",
+            fontsize=7,
+            color="0.35",
+            rotation=90,
+            va="top",
+            zorder=3,
+            bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 0.5},
+        )
+    ax.plot(steps, lr(steps), lw=1.8, color="#1f6feb", zorder=2)
+    ax.xaxis.set_major_formatter(step_label)
+    ax.set_xlabel("step")
+    ax.set_ylabel("learning rate")
+    ax.set_title(f"type={name!r}", fontsize=10, family="monospace")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _gallery() -> None:
+    images = OUT / "gallery"
+    images.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "Gallery",
+        "=======",
+        "",
+        "Every registered schedule type, drawn by the library while these pages",
+        "were built, with its phase boundaries dotted and its formula from the",
+        "class docstring. The example configs are ``docs/make_images.py``'s.",
+        "",
+    ]
+    registered = BaseLR.registered_types()
+    missing = set(registered) - set(EXAMPLES)
+    if missing:
+        raise RuntimeError(f"docs/make_images.py has no example for {sorted(missing)}")
+    for name in sorted(registered):
+        params = dict(EXAMPLES[name])
+        config: dict[str, Any] = {"type": name, **params}
+        if name != "sequence":
+            config["num_steps"] = N
+        lr = BaseLR(**config)
+        _plot(name, lr, images / f"{name}.png")
+        cls = registered[name]
+        title = f"``{name}``: :class:`~arraylr.{cls.__name__}`"
+        lines += [title, "-" * len(title), ""]
+        lines += [f".. image:: gallery/{name}.png", f"   :alt: the {name} schedule", ""]
+        lines += ["Config::", ""]
+        lines += ["   " + line for line in repr(lr.to_dict()).split("\n")] + [""]
+        lines += [_formula(cls), ""]
+    (OUT / "gallery.rst").write_text("\n".join(lines) + "\n")
+
+
+def _cli() -> None:
+    parser = build_parser()
+    lines = [
+        "Command line",
+        "============",
+        "",
+        "``arraylr`` (also ``python -m arraylr``); the help below is the",
+        "program's own.",
+        "",
+        "::",
+        "",
+    ]
+    lines += ["   " + x for x in parser.format_help().splitlines()] + [""]
+    sub = next(
+        a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"
+    )
+    for name, command in sub.choices.items():  # type: ignore[attr-defined]
+        title = f"``arraylr {name}``"
+        lines += [title, "-" * len(title), "", "::", ""]
+        lines += ["   " + x for x in command.format_help().splitlines()] + [""]
+    (OUT / "cli.rst").write_text("\n".join(lines) + "\n")
+
+
+def _generate(app: Any) -> None:
+    OUT.mkdir(exist_ok=True)
+    _gallery()
+    _cli()
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("builder-inited", _generate)
+    return {"parallel_read_safe": True, "version": "1"}
