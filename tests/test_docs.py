@@ -112,7 +112,7 @@ def test_sphinx_site_builds_without_warnings(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-5000:]
     gallery = (tmp_path / "html" / "generated" / "gallery.html").read_text()
     for name in BUILT_IN_TYPES:
-        assert f"gallery/{name}.png" in gallery, name
+        assert f"_images/{name}.png" in gallery, name
     semantics = (tmp_path / "html" / "semantics.html").read_text()
     assert "Agreement bounds" in semantics
     for page in ("deepmd", "optax", "torch", "transformers", "keras"):
