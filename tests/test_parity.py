@@ -680,3 +680,50 @@ def test_torch_step_and_exponential_map_to_exp() -> None:
         peer = torch_rates(make(optimizer), optimizer, 300)
         ours = BaseLR(type="exp", start_lr=0.1, stop_lr=0.0, num_steps=300, **config)
         np.testing.assert_allclose(ours(np.arange(300)), peer, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize(("total", "pct"), [(100, 0.3), (40, 0.25), (1000, 0.1)])
+def test_torch_onecycle_is_cosine_with_a_cosine_warmup(total: int, pct: float) -> None:
+    # OneCycleLR ends its phases one step earlier than optax (and arraylr's
+    # onecycle): its rise lasts pct * total - 1 steps and it reaches the floor at
+    # total - 1, which a cosine with a cosine-shaped warmup expresses exactly
+    torch = pytest.importorskip("torch")
+    optimizer = sgd(0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer,
+            max_lr=0.1,
+            total_steps=total,
+            pct_start=pct,
+            div_factor=25.0,
+            final_div_factor=1e4,
+            cycle_momentum=False,
+        )
+    peer = torch_rates(scheduler, optimizer, total)
+    ours = BaseLR(
+        type="cosine",
+        start_lr=0.1,
+        stop_lr=0.1 / 25 / 1e4,
+        num_steps=total - 1,
+        warmup_steps=round(pct * total) - 1,
+        warmup_start_factor=1 / 25,
+        warmup_type="cosine",
+    )
+    np.testing.assert_allclose(ours(np.arange(total)), peer, rtol=0, atol=1e-15)
+    optax_like = BaseLR(type="onecycle", start_lr=0.1, num_steps=total, pct_start=pct)
+    assert optax_like(round(pct * total)) == 0.1  # one step later than torch
+    assert peer[round(pct * total) - 1] == pytest.approx(0.1, rel=1e-15)
+
+
+def test_torch_cosine_annealing_until_t_max() -> None:
+    torch = pytest.importorskip("torch")
+    optimizer = sgd(0.1)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=200, eta_min=0.001
+    )
+    peer = torch_rates(scheduler, optimizer, 260)
+    ours = BaseLR(type="cosine", start_lr=0.1, stop_lr=0.001, num_steps=200)
+    # torch's recursive form drifts by rounding; equal to 1e-12 up to T_max
+    np.testing.assert_allclose(ours(np.arange(201)), peer[:201], rtol=1e-12)
+    assert peer[230] > 0.001 * 1.5 and ours(230) == 0.001  # torch turns back up

@@ -3,7 +3,7 @@
 Every subcommand takes configs the way :func:`arraylr.load_config` does (a JSON or
 YAML file, inline JSON, or a DeePMD-kit training input) and ``--num-steps`` to
 override the length.  Errors print one line and exit with status 2; ``check``
-exits with status 1 when a backend breaks an agreement bound (README, "Agreement").
+exits with status 1 when a backend breaks an agreement bound (docs/semantics.rst).
 """
 
 from __future__ import annotations
