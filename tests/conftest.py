@@ -17,6 +17,8 @@ import array_api_compat
 import pytest
 from hypothesis import HealthCheck, settings
 
+from arraylr._backend import torch_operations
+
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 
@@ -43,6 +45,7 @@ class Backend(enum.Enum):
     NUMPY = "numpy", "numpy"
     ARRAY_API_STRICT = "array_api_strict", "array_api_strict"
     TORCH = "torch", "torch"
+    TORCH_HOST = "torch_host", "torch"
     JAX = "jax", "jax.numpy"
     JAX_X64 = "jax_x64", "jax.numpy"
     DASK = "dask", "dask.array"
@@ -73,13 +76,18 @@ def library(request: pytest.FixtureRequest) -> Backend:
 def xp(library: Backend) -> Iterator[ModuleType]:
     """The array-API namespace of the backend under test (through array-api-compat
     for the libraries that need it, as array-api-extra's ``xp`` fixture does).
-    ``JAX_X64`` runs the test with ``jax_enable_x64`` switched on."""
+    ``JAX_X64`` runs the test with ``jax_enable_x64`` switched on; ``TORCH`` with
+    PyTorch's own operations for every tensor, and ``TORCH_HOST`` as a user
+    calls it (small CPU tensors are evaluated by NumPy in place)."""
     module = library.load()
     namespace = array_api_compat.array_namespace(module.empty(0))
     if library is Backend.JAX_X64:
         import jax
 
         with jax.enable_x64(True):
+            yield namespace
+    elif library is Backend.TORCH:
+        with torch_operations():
             yield namespace
     else:
         yield namespace

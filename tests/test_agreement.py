@@ -23,7 +23,9 @@ BUILT_IN = st.sampled_from(BUILT_IN_TYPES).flatmap(configs)
 
 
 def convert(library: Backend, xp: ModuleType, steps: np.ndarray) -> Any:
-    name = {Backend.JAX_X64: "jax"}.get(library, str(library))
+    name = {Backend.JAX_X64: "jax", Backend.TORCH_HOST: "torch"}.get(
+        library, str(library)
+    )
     backend = _backends.BACKENDS[name]
     return backend.convert(backend.load(), steps)
 

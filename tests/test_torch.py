@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from arraylr import BaseLR
+from arraylr._backend import HOST_LIMIT, torch_operations
 
 torch = pytest.importorskip("torch")
 
@@ -63,15 +65,19 @@ INT_DTYPES = [
 FLOAT_DTYPES = ["float16", "bfloat16", "float32", "float64"]
 
 
+@pytest.mark.parametrize("route", ["torch_ops", "default"])
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)
 @pytest.mark.parametrize("dtype_name", INT_DTYPES + FLOAT_DTYPES)
-def test_every_dtype(config: dict[str, Any], dtype_name: str) -> None:
+def test_every_dtype(config: dict[str, Any], dtype_name: str, route: str) -> None:
+    """Both routes: PyTorch's own operations, and the default one, where a small
+    CPU tensor is evaluated by NumPy on its memory (bfloat16 stays on PyTorch)."""
     lr = BaseLR(**config)
     dtype = getattr(torch, dtype_name)
     top = {"int8": 127, "uint8": 255, "bool": 1}.get(dtype_name, 2500)
     values = list(range(0, top + 1, max(1, top // 60)))
     steps = torch.tensor(values).to(dtype).reshape(-1, 1)
-    out = lr(steps)
+    with torch_operations() if route == "torch_ops" else contextlib.nullcontext():
+        out = lr(steps)
     assert out.shape == steps.shape
     assert out.device == steps.device
     floating = dtype_name in FLOAT_DTYPES
@@ -135,7 +141,9 @@ def test_compile_fullgraph_once(
         for start in range(0, 2000, 97):
             steps = torch.arange(start, start + 16).to(dtype)
             out = compiled(steps)
-            torch.testing.assert_close(out, lr(steps), rtol=0, atol=0)
+            with torch_operations():  # the same PyTorch expression, run eagerly
+                eager = lr(steps)
+            torch.testing.assert_close(out, eager, rtol=0, atol=0)
     assert compile_counter.frame_count == 1
 
 
@@ -144,3 +152,76 @@ def test_compile_inductor(compile_counter: Any) -> None:
     compiled = torch.compile(lr, fullgraph=True)
     steps = torch.arange(0, 2000, 13)
     torch.testing.assert_close(compiled(steps), lr(steps), rtol=0, atol=4e-16 * 1e-3)
+
+
+# --------------------------------------------- small CPU tensors through NumPy
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+@pytest.mark.parametrize(
+    "shape", [(), (1,), (7,), (3, 4), (HOST_LIMIT,)], ids=lambda s: f"shape{s}"
+)
+@pytest.mark.parametrize("dtype_name", ["int64", "int32", "uint32", "float32"])
+def test_small_cpu_tensors_are_numpys_numbers(
+    config: dict[str, Any], shape: tuple[int, ...], dtype_name: str
+) -> None:
+    """A small CPU tensor (the step counter, a logging batch) is evaluated by
+    NumPy on the tensor's memory: NumPy's numbers exactly, as a fresh CPU tensor
+    of the dtype and shape the PyTorch route gives, within the agreement bound
+    of PyTorch's own operations."""
+    lr = BaseLR(**config)
+    count = int(np.prod(shape))
+    steps = torch.arange(0, 2200 * count, 2200).reshape(shape).div(count)
+    steps = steps.to(getattr(torch, dtype_name))
+    before = steps.clone()
+    out = lr(steps)
+    with torch_operations():
+        ops = lr(steps)
+    assert type(out) is torch.Tensor and out.device.type == "cpu"
+    want = torch.float32 if dtype_name == "float32" else torch.float64
+    assert (out.shape, out.dtype) == (ops.shape, ops.dtype) == (steps.shape, want)
+    expected = lr(steps.numpy())
+    np.testing.assert_array_equal(out.numpy(), expected)
+    eps = 8 * 2.0**-23 if dtype_name == "float32" else 4 * 2.0**-52
+    torch.testing.assert_close(out, ops, rtol=0, atol=eps * lr.scale)
+    assert torch.equal(steps, before)  # the step is read, never written
+    if count:
+        out.add_(1.0)  # the result is its own memory: writable, not the step's
+        assert torch.equal(steps, before)
+
+
+def test_numpy_route_keeps_dtype_argument_and_half_precision() -> None:
+    lr = BaseLR(**CONFIGS[2])
+    steps = torch.arange(0, 2000, 100)
+    assert lr(steps, dtype=torch.float32).dtype == torch.float32
+    np.testing.assert_array_equal(
+        lr(steps, dtype=torch.float32).numpy(), lr(steps.numpy(), dtype=np.float32)
+    )
+    assert lr(steps.half()).dtype == torch.float16
+    assert lr(steps.bfloat16()).dtype == torch.bfloat16  # NumPy has none: PyTorch
+    with pytest.raises(TypeError, match="dtype must be a real floating dtype"):
+        lr(steps, dtype=torch.int64)
+
+
+def test_what_stays_on_pytorch_operations() -> None:
+    """Autograd, vmap, grad and large tensors get PyTorch's expression; each
+    result is that of PyTorch's own operations (checked by its gradient, its
+    batching, or equality with the torch_operations() result)."""
+    lr = BaseLR(type="cosine", start_lr=1e-3, stop_lr=1e-5, num_steps=2000)
+    t = torch.tensor([500.0, 1000.0], dtype=torch.float64, requires_grad=True)
+    out = lr(t)
+    assert out.requires_grad
+    (grad,) = torch.autograd.grad(out.sum(), t)
+    at = np.array([500.0, 1000.0])
+    expected = -1e-3 * 0.5 * (1 - 1e-2) * np.pi / 2000 * np.sin(np.pi * at / 2000)
+    np.testing.assert_allclose(grad.numpy(), expected, rtol=1e-12)
+    batched = torch.func.vmap(lr)(torch.arange(0, 2000, 250))
+    np.testing.assert_allclose(
+        batched.numpy(), lr(np.arange(0, 2000, 250)), rtol=0, atol=4e-16 * 1e-3
+    )
+    scalar_grad = torch.func.grad(lr)(torch.tensor(500.0, dtype=torch.float64))
+    np.testing.assert_allclose(scalar_grad.item(), expected[0], rtol=1e-12)
+    large = torch.arange(HOST_LIMIT + 1)
+    with torch_operations():
+        ops = lr(large)
+    assert torch.equal(lr(large), ops)

@@ -84,7 +84,9 @@ The float64 rate is rounded once to a narrower result type, which is within the
 float32 bound; other types (longdouble) take the array route."""
 
 
-def _is_array(step: Any) -> bool:
+def _is_numpy_scalar(step: Any) -> bool:
+    """True for NumPy scalars (longdouble among them: a ``numbers.Real`` that
+    takes the array route, its precision kept)."""
     return isinstance(step, np.generic)
 
 
@@ -488,15 +490,18 @@ class BaseLR(metaclass=_ScheduleMeta):
             route = _NUMPY_SCALARS.get(tp)
             if route is not None:  # a NumPy scalar: the scalar route, same kind out
                 return route[1](self.value(route[0](step)))
-            if tp is np.ndarray and step.ndim == 0:  # a 0-d array: likewise
-                route = _NUMPY_SCALARS.get(step.dtype.type)
-                if route is not None:
-                    return np.asarray(self.value(route[0](step)), dtype=route[1])
-        if dtype is None and isinstance(step, numbers.Real) and not _is_array(step):
-            # bool, int/float subclasses, Fraction: Python numbers
-            if isinstance(step, numbers.Integral):
-                return self.value(int(step))
-            return self.value(float(step))
+            if tp is np.ndarray:
+                if step.size == 1:  # one step (0-d or not): likewise, same shape
+                    route = _NUMPY_SCALARS.get(step.dtype.type)
+                    if route is not None:
+                        rate = self.value(route[0](step.item()))
+                        return np.full(step.shape, rate, dtype=route[1])
+                return evaluate(self, step)
+            if isinstance(step, numbers.Real) and not _is_numpy_scalar(step):
+                # bool, int/float subclasses, Fraction: Python numbers
+                if isinstance(step, numbers.Integral):
+                    return self.value(int(step))
+                return self.value(float(step))
         return evaluate(self, step, dtype)
 
     __call__ = value

@@ -110,7 +110,9 @@ class LearningRateCosine(BaseLR):
         # start_lr (f + h (1 + cos(pi d / T))) as written: folding the constants
         # into A + B cos(...) saves two operations but gives start_lr + 1 ulp at
         # d = 0 for 8% of configs, where this form gives start_lr exactly
-        wave = 1 + xp.cos(xp.pi * (step / self._total))
+        # pi (d / T), not d (pi / T): d / T is exact at simple fractions of the
+        # decay, so that the halfway rate is the mean of start_lr and stop_lr
+        wave = 1.0 + xp.cos(xp.pi * (step / self._total))
         if self.exponent != 1.0:  # optax's (1 - f) * c ** p, c = (1 + cos) / 2
             shape = (0.5 * wave) ** self.exponent
             return self.start_lr * (

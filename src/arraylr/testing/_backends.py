@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .._backend import torch_operations
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -52,6 +54,13 @@ def _jit_evaluate(schedule: Any, steps: Any) -> Any:
     return jax.jit(schedule.value)(steps)
 
 
+def _torch_evaluate(schedule: Any, steps: Any) -> Any:
+    # PyTorch's own operations: small CPU tensors would otherwise be evaluated
+    # by NumPy (arraylr's fast route), which the numpy backend checks already
+    with torch_operations():
+        return schedule(steps)
+
+
 def _cupy_usable(cupy: Any) -> bool:
     return bool(cupy.cuda.runtime.getDeviceCount() > 0)
 
@@ -61,7 +70,12 @@ BACKENDS: dict[str, Backend] = {
     for b in [
         Backend("numpy", "numpy", lambda np_, s: s),
         Backend("array_api_strict", "array_api_strict", lambda xs, s: xs.asarray(s)),
-        Backend("torch", "torch", lambda torch, s: torch.from_numpy(s.copy())),
+        Backend(
+            "torch",
+            "torch",
+            lambda torch, s: torch.from_numpy(s.copy()),
+            evaluate=_torch_evaluate,
+        ),
         Backend("jax", "jax.numpy", _jax_convert),
         Backend("jax_jit", "jax.numpy", _jax_convert, evaluate=_jit_evaluate),
         Backend(
