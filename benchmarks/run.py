@@ -121,12 +121,20 @@ def race(
     for _, fn in impls:
         sync(fn())  # warm up (and compile)
     times: dict[str, list[float]] = {label: [] for label, _ in impls}
-    for _ in range(repeat):
-        for label, fn in impls:
-            gc.collect()
-            start = time.perf_counter()
-            sync(fn())
-            times[label].append(time.perf_counter() - start)
+    # one collection first, then none while timing (as timeit does): with torch,
+    # JAX and DeePMD-kit loaded a gc.collect() takes a quarter of a second
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for label, fn in impls:
+                start = time.perf_counter()
+                sync(fn())
+                times[label].append(time.perf_counter() - start)
+    finally:
+        if enabled:
+            gc.enable()
     return {label: statistics.median(t) for label, t in times.items()}
 
 
@@ -331,8 +339,7 @@ def case_scalar(n: int, quick: bool) -> list[Row]:
 
 
 def peak_memory(fn: Callable[[], Any], nbytes: int) -> float:
-    gc.collect()
-    tracemalloc.start()
+    tracemalloc.start()  # counts what fn allocates from here: no collection needed
     try:
         fn()
         _, peak = tracemalloc.get_traced_memory()
@@ -669,6 +676,36 @@ def table(rows: list[Row], n: int) -> str:
     return "\n".join(lines)
 
 
+def sweep_table(rows: list[Row]) -> str:
+    """The size sweep condensed, one line per library, schedule and size (the
+    README's table): arraylr's time, and each peer's with its ratio to it."""
+    sweep = [r for r in rows if r.case.startswith("sweep ")]
+    if not sweep:
+        return ""
+    lines = [
+        "| library | schedule | steps | arraylr | hand-written (x arraylr) "
+        "| reference (x arraylr) |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    cells: dict[tuple[str, str, float], dict[str, float]] = {}
+    for row in sweep:
+        key = (row.case.removeprefix("sweep "), row.schedule, row.extra["size"])
+        impl = row.impl.split(" ")[0]  # arraylr, hand-written, reference
+        cells.setdefault(key, {})[impl] = row.seconds
+    for (library, schedule, size), found in cells.items():
+        ours = found["arraylr"]
+        peers = [
+            f"{fmt_time(found[p])} ({found[p] / ours:.2f})" if p in found else ""
+            for p in ("hand-written", "reference")
+        ]
+        steps = "0-d" if size == 0 else f"{int(size):,}"
+        lines.append(
+            f"| {library} | {schedule} | {steps} | {fmt_time(ours)} | "
+            f"{peers[0]} | {peers[1]} |"
+        )
+    return "\n".join(lines)
+
+
 CASES = {
     "scalar": case_scalar,
     "numpy": case_numpy,
@@ -699,6 +736,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.cases:
             rows += CASES[name](n, args.quick)
     text = table(rows, n)
+    condensed = sweep_table(rows)
+    if condensed:
+        text += "\n\nSize sweep:\n\n" + condensed
     print(text)
     if args.plot:
         plot_sweep(rows, args.plot)

@@ -93,6 +93,15 @@ def test_sweep_scalar_and_busy_cases(
         "| sweep torch (100) | exp | hand-written torch |",
         "| npscalar | cosine | hand-written NumPy (0-d array) |",
         "| busy | exp | hand-written PyTorch (same) |",
+        "| library | schedule | steps | arraylr | hand-written (x arraylr) |",
     ):
         assert needle in text
+    # the condensed sweep: one line per library, schedule and size, with ratios
+    condensed = re.findall(
+        r"^\| (numpy|torch) \| (cosine|exp) \| (0-d|1|100) \| [\d.]+ [num]?s \| "
+        r"[\d.]+ [num]?s \(\d+\.\d\d\) \| [\d.]+ [num]?s \(\d+\.\d\d\) \|$",
+        text,
+        flags=re.M,
+    )
+    assert len(condensed) == 2 * 2 * 3
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

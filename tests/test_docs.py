@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -38,26 +39,41 @@ def test_docstring_examples(name: str) -> None:
     assert result.failed == 0
 
 
-README_BLOCKS = [
-    m for m in re.finditer(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-]
+GUIDE = README.parent / "docs" / "guide.rst"
+
+
+def _blocks(path: Path) -> list[tuple[Path, int, str]]:
+    """``(file, first line, code)`` of each Python block: README's fenced
+    blocks, an .rst page's indented ``.. code-block:: python`` blocks."""
+    text = path.read_text()
+    if path.suffix == ".md":
+        found = [
+            (m.start(1), m.group(1))
+            for m in re.finditer(r"```python\n(.*?)```", text, flags=re.S)
+        ]
+    else:
+        found = [
+            (m.start(1), textwrap.dedent(m.group(1)))
+            for m in re.finditer(
+                r"\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)", text
+            )
+        ]
+    return [(path, text.count("\n", 0, start), code) for start, code in found]
+
+
+BLOCKS = _blocks(README) + _blocks(GUIDE)
 
 
 @pytest.mark.parametrize(
-    "block",
-    README_BLOCKS,
-    ids=[
-        f"line{README.read_text().count(chr(10), 0, m.start()) + 1}"
-        for m in README_BLOCKS
-    ],
+    "block", BLOCKS, ids=[f"{path.stem}-line{line + 1}" for path, line, _ in BLOCKS]
 )
-def test_readme_python_block_runs_alone(block: re.Match[str]) -> None:
-    """Each ```python block of README.md runs on its own, pasted into a fresh
-    interpreter in the repository root, without this suite's settings (no
-    conftest: hypothesis keeps its default deadline)."""
-    text = README.read_text()
-    # pad so line numbers are README's: tracebacks point at the right lines
-    code = "\n" * text.count("\n", 0, block.start(1)) + block.group(1)
+def test_python_block_runs_alone(block: tuple[Path, int, str]) -> None:
+    """Each Python block of README.md and of the site's user guide runs on its
+    own, pasted into a fresh interpreter in the repository root, without this
+    suite's settings (no conftest: hypothesis keeps its default deadline)."""
+    path, line, code = block
+    # pad so line numbers are the file's: tracebacks point at the right lines
+    code = "\n" * line + code
     env = {k: v for k, v in os.environ.items() if not k.startswith("HYPOTHESIS")}
     env.setdefault("JAX_PLATFORMS", "cpu")
     done = subprocess.run(
@@ -68,7 +84,13 @@ def test_readme_python_block_runs_alone(block: re.Match[str]) -> None:
         timeout=600,
         env=env,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, f"{path.name}:{line + 1}\n" + done.stderr[-3000:]
+
+
+def test_every_guide_block_is_found() -> None:
+    """The block pattern above sees every code block of the guide."""
+    text = GUIDE.read_text()
+    assert len(_blocks(GUIDE)) == text.count(".. code-block:: python") >= 7
 
 
 def test_readme_picture_is_current() -> None:
