@@ -260,3 +260,55 @@ class TestNumpyInputs:
 
     def test_value_is_call(self) -> None:
         assert self.lr.value(25) == self.lr(25)
+
+
+def test_numpy_alone_needs_no_optional_library() -> None:
+    """With torch, JAX, Dask, PyYAML, matplotlib, hypothesis and DeePMD-kit made
+    unimportable, every built-in type evaluates NumPy steps of every size and
+    kind, and `arraylr show` runs: the package's runtime needs only NumPy and
+    array-api-compat (the `pip install .` of README's first command)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import BUILT_IN_TYPES
+
+    code = f"""
+import sys
+for name in ("torch", "jax", "dask", "yaml", "matplotlib", "hypothesis", "deepmd"):
+    sys.modules[name] = None  # import raises ImportError
+import numpy as np
+from arraylr import BaseLR
+from arraylr.cli import main
+configs = {{
+    "piecewise": dict(boundaries=[30, 60], values=[1e-4, 1e-5]),
+    "cosine_restarts": dict(period=40),
+    "cyclic": dict(max_lr=1e-2, step_size_up=20),
+    "sequence": dict(schedules=[dict(type="constant", start_lr=1e-3, num_steps=50),
+                                dict(type="linear", start_lr=1e-3, stop_lr=0.0,
+                                     num_steps=50)], boundaries=[50]),
+}}
+for name in {BUILT_IN_TYPES!r}:
+    kw = dict(start_lr=1e-3, num_steps=100)
+    if name in ("exp", "cosine", "wsd", "linear", "polynomial", "inverse_sqrt",
+                "cosine_restarts"):
+        kw["stop_lr"] = 1e-5
+    if name == "sequence":
+        kw = dict(num_steps=100)
+    lr = BaseLR(type=name, **kw, **configs.get(name, {{}}))
+    for steps in (np.int64(7), np.asarray(7), np.asarray([7]), np.arange(10),
+                  np.arange(-3, 20000), np.arange(50.0).reshape(5, 10),
+                  np.arange(10, dtype=np.uint8), [1, 2, 3]):
+        out = lr(steps)
+        assert np.shape(out) == np.shape(steps), (name, steps)
+        assert np.all(np.isfinite(out)), name
+    assert lr(7) == float(lr(np.asarray([7]))[0])
+assert main(["show", "examples/deepmd_input.json"]) == 0
+assert not any(m in sys.modules and sys.modules[m] is not None
+               for m in ("torch", "jax", "dask"))
+"""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]

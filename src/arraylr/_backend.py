@@ -416,6 +416,8 @@ def _host_route(step: Array, dtype: object) -> tuple[bool, str | None]:
     PyTorch CPU tensor of a dtype NumPy has, with a result dtype NumPy has), and
     the NumPy name of the requested result dtype.  Names rather than NumPy dtype
     objects, which ``torch.compile`` cannot hold in a plan made while tracing."""
+    if not type(step).__module__.startswith("torch"):  # no torch import otherwise
+        return False, None
     if not _is_torch_tensor(step) or step.device.type != "cpu":
         return False, None
     if not _TORCH_NUMPY:
