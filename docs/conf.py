@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -41,4 +42,29 @@ exclude_patterns = ["_build", "images/latency.png"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"arraylr {release}"
 html_static_path: list[str] = []
+
+
+def _local_mathjax() -> Path | None:
+    """MathJax 3 from the ``django-static-mathjax`` package (docs extra), copied
+    beside the pages, so that the formulas render without a network; ``None``
+    (Sphinx's default, MathJax from its CDN) where that package is missing."""
+    try:
+        import mathjax  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    name = "tex-svg-full.js"  # one self-contained file: SVG output, every extension
+    source = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / name
+    if not source.is_file():
+        return None
+    target = HERE / "_build" / "mathjax"
+    target.mkdir(parents=True, exist_ok=True)
+    if not (target / name).is_file():
+        shutil.copyfile(source, target / name)
+    return target / name
+
+
+_mathjax = _local_mathjax()
+if _mathjax is not None:
+    html_static_path.append(str(_mathjax.parent))
+    mathjax_path = _mathjax.name  # relative: served from the site's _static/
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import os
 import re
 import subprocess
@@ -135,6 +136,13 @@ def test_sphinx_site_builds_without_warnings(tmp_path: Path) -> None:
     gallery = (tmp_path / "html" / "generated" / "gallery.html").read_text()
     for name in BUILT_IN_TYPES:
         assert f"_images/{name}.png" in gallery, name
+    # the formulas render without a network: MathJax is served from the site
+    if importlib.util.find_spec("mathjax") is not None:
+        assert (tmp_path / "html" / "_static" / "tex-svg-full.js").stat().st_size > 1e6
+        assert "_static/tex-svg-full.js" in gallery
+    # a LaTeX cases row ends in a double backslash that reaches MathJax intact
+    rows = re.findall(r"&amp; d &lt; T \\\\", gallery)
+    assert rows, "the cosine formula lost its row separator"
     semantics = (tmp_path / "html" / "semantics.html").read_text()
     assert "Agreement bounds" in semantics
     for page in ("deepmd", "optax", "torch", "transformers", "keras"):

@@ -5,6 +5,7 @@ reference (the argparse help of every command)."""
 from __future__ import annotations
 
 import inspect
+import pprint
 import re
 import sys
 from pathlib import Path
@@ -23,7 +24,8 @@ OUT = HERE / "generated"
 
 def _formula(cls: type) -> str:
     """The class docstring's text up to its Parameters section (formula included)."""
-    doc = inspect.cleandoc((cls.__doc__ or "").replace("\\\n", ""))
+    # a lone backslash-newline joins two lines; a double backslash ends a LaTeX row
+    doc = inspect.cleandoc(re.sub(r"(?<!\\)\\\n", "", cls.__doc__ or ""))
     body = re.split(r"\n(?:Parameters|Attributes|Examples)\n-{3,}\n", doc)[0]
     return body.split("\n", 1)[1].strip() if "\n" in body else ""
 
@@ -92,7 +94,8 @@ def _gallery() -> None:
         lines += [title, "-" * len(title), ""]
         lines += [f".. image:: gallery/{name}.png", f"   :alt: the {name} schedule", ""]
         lines += ["Config::", ""]
-        lines += ["   " + line for line in repr(lr.to_dict()).split("\n")] + [""]
+        shown = pprint.pformat(lr.to_dict(), width=76, sort_dicts=False)
+        lines += ["   " + line for line in shown.split("\n")] + [""]
         lines += [_formula(cls), ""]
     (OUT / "gallery.rst").write_text("\n".join(lines) + "\n")
 
