@@ -225,3 +225,19 @@ def test_what_stays_on_pytorch_operations() -> None:
     with torch_operations():
         ops = lr(large)
     assert torch.equal(lr(large), ops)
+    import torch.autograd.forward_ad as fwad
+
+    with fwad.dual_level():  # forward-mode AD: the tangent is carried through
+        dual = fwad.make_dual(t.detach(), torch.ones(2, dtype=torch.float64))
+        tangent = fwad.unpack_dual(lr(dual)).tangent
+    assert tangent is not None
+    np.testing.assert_allclose(tangent.numpy(), expected, rtol=1e-12)
+
+
+def test_sparse_tensors_are_refused_by_name() -> None:
+    lr = BaseLR(type="cosine", start_lr=1e-3, stop_lr=1e-5, num_steps=2000)
+    dense = torch.tensor([0, 500, 1000])
+    assert lr(dense).layout == torch.strided
+    lr(dense)  # a dense plan is cached first: the sparse step must not reuse it
+    with pytest.raises(TypeError, match=r"dense tensor.*sparse_coo.*to_dense"):
+        lr(dense.to_sparse())

@@ -325,6 +325,11 @@ def _check_array(step: Any, xp: Namespace) -> None:
             "array supported by array-api-compat (NumPy, PyTorch, JAX, CuPy, "
             f"Dask, array-api-strict, ...); got step of type {type(step).__name__}"
         )
+    if _is_torch_tensor(step) and str(step.layout) != "torch.strided":
+        raise TypeError(
+            f"step must be a dense tensor, got a tensor of layout {step.layout} "
+            "(call .to_dense() first)"
+        )
 
 
 def _is_torch_tensor(step: Any) -> bool:
@@ -395,7 +400,7 @@ def _plan_key(step: Any, dtype: object) -> tuple[Any, ...] | None:
     if tp is np.ndarray:
         return (tp, step.dtype, None, dtype)
     if tp.__name__ == "Tensor" and tp.__module__ == "torch":
-        return (tp, step.dtype, step.device, dtype)
+        return (tp, step.dtype, step.device, dtype, step.layout)
     return None
 
 
@@ -453,11 +458,12 @@ def torch_operations() -> Iterator[None]:
 
 
 def _takes_numpy(step: Any) -> bool:
-    """Whether a PyTorch CPU tensor goes to NumPy: small, dense, outside autograd,
-    and not being traced (``torch.compile``, ``torch.jit.trace``) or transformed
-    (``torch.func.vmap``/``grad``), where the PyTorch expression is what is
-    wanted.  The tensor is read through a view of its memory, and the result is
-    a CPU tensor on NumPy's result array: nothing is copied to or from a device.
+    """Whether a PyTorch CPU tensor goes to NumPy: small, outside autograd (and
+    forward-mode AD), and not being traced (``torch.compile``,
+    ``torch.jit.trace``) or transformed (``torch.func.vmap``/``grad``/``jvp``),
+    where the PyTorch expression is what is wanted.  The tensor is read through
+    a view of its memory, and the result is a CPU tensor on NumPy's result
+    array: nothing is copied to or from a device.
     """
     import torch
 
@@ -465,7 +471,9 @@ def _takes_numpy(step: Any) -> bool:
         return False
     if step.requires_grad or step.numel() > HOST_LIMIT:
         return False
-    if step.layout is not torch.strided:
+    # forward-mode AD (torch.autograd.forward_ad): a dual tensor's tangent lives
+    # outside its memory; inside a dual level the PyTorch expression carries it
+    if getattr(torch.autograd.forward_ad, "_current_level", 0) >= 0:
         return False
     tracing = getattr(torch.jit, "is_tracing", None)  # not exported to mypy
     if _TORCH_OPS.get() or (tracing is not None and tracing()):
