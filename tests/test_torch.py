@@ -241,3 +241,18 @@ def test_sparse_tensors_are_refused_by_name() -> None:
     lr(dense)  # a dense plan is cached first: the sparse step must not reuse it
     with pytest.raises(TypeError, match=r"dense tensor.*sparse_coo.*to_dense"):
         lr(dense.to_sparse())
+
+
+def test_zero_d_step_counter_compiles_once(compile_counter: Any) -> None:
+    """The training-loop case: a 0-d step counter tensor, compiled with
+    fullgraph, one frame for every step, the values PyTorch's expression gives."""
+    lr = BaseLR(**CONFIGS[2])
+    compiled = torch.compile(lr.value, fullgraph=True, backend=compile_counter)
+    counter = torch.tensor(0)
+    for _ in range(30):
+        counter += 71
+        with torch_operations():
+            eager = lr(counter)
+        assert torch.equal(compiled(counter), eager)
+        assert compiled(counter).shape == ()
+    assert compile_counter.frame_count == 1
