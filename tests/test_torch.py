@@ -256,3 +256,20 @@ def test_zero_d_step_counter_compiles_once(compile_counter: Any) -> None:
         assert torch.equal(compiled(counter), eager)
         assert compiled(counter).shape == ()
     assert compile_counter.frame_count == 1
+
+
+def test_a_value_override_runs_once_on_small_tensors() -> None:
+    """A subclass that overrides value() and calls BaseLR's: the NumPy route of
+    a small CPU tensor must not run the override a second time on its view."""
+
+    class Doubled(type(BaseLR(**CONFIGS[2]))):  # type: ignore[misc]
+        def value(self, step: Any, dtype: object = None) -> Any:
+            return 2 * super().value(step, dtype)
+
+    lr = Doubled(**{k: v for k, v in CONFIGS[2].items() if k != "type"})
+    plain = BaseLR(**CONFIGS[2])
+    for steps in (torch.tensor(150), torch.arange(0, 2000, 100)):
+        np.testing.assert_array_equal(lr(steps).numpy(), 2 * plain(steps).numpy())
+    # the same for NumPy scalars, 0-d and one-step arrays and Python numbers
+    for step in (np.int64(150), np.asarray(150), np.asarray([150]), 150, True):
+        np.testing.assert_array_equal(lr(step), 2 * plain(step))

@@ -333,6 +333,10 @@ def _check_array(step: Any, xp: Namespace) -> None:
 
 
 def _is_torch_tensor(step: Any) -> bool:
+    """Whether ``step`` is a PyTorch tensor (subclasses too), importing torch
+    only for objects of a torch module: NumPy alone needs no torch."""
+    if not type(step).__module__.startswith("torch"):
+        return False
     import torch
 
     return isinstance(step, torch.Tensor)
@@ -378,17 +382,16 @@ def _plan(step: Array, xp: Namespace, dtype: object) -> Plan:
         _check_dtype(xp, dtype, step)
         out_dtype = dtype
     compute = xp.float32 if _is_half(xp, out_dtype) else out_dtype
-    kind, widen = "float", None
     if is_float:
-        pass
+        kind, widen = "float", None
     elif xp.isdtype(in_dtype, "bool"):
-        kind = "bool"
+        kind, widen = "bool", None
     elif not xp.isdtype(in_dtype, "unsigned integer"):
-        kind = "int"
+        kind, widen = "int", None
     elif xp.iinfo(in_dtype).max <= xp.iinfo(wide_int).max:
         kind, widen = "uint", wide_int
     else:  # wider than any signed integer here: evaluated as floating, never wrapped
-        widen = compute
+        kind, widen = "float", compute
     host, host_dtype = _host_route(step, dtype)
     return Plan(xp, out_dtype, compute, wide_int, kind, widen, host, host_dtype)
 
@@ -421,8 +424,6 @@ def _host_route(step: Array, dtype: object) -> tuple[bool, str | None]:
     PyTorch CPU tensor of a dtype NumPy has, with a result dtype NumPy has), and
     the NumPy name of the requested result dtype.  Names rather than NumPy dtype
     objects, which ``torch.compile`` cannot hold in a plan made while tracing."""
-    if not type(step).__module__.startswith("torch"):  # no torch import otherwise
-        return False, None
     if not _is_torch_tensor(step) or step.device.type != "cpu":
         return False, None
     if not _TORCH_NUMPY:
@@ -519,8 +520,13 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
     if plan.host and _takes_numpy(step):
         import torch
 
+        from .base import BaseLR
+
         host_dtype = None if plan.host_dtype is None else np.dtype(plan.host_dtype)
-        return torch.from_numpy(schedule.value(step.numpy(), host_dtype))
+        # BaseLR's own value: a subclass that overrides value() was called on
+        # the tensor already, and is not called a second time on its view
+        rates = BaseLR.value(schedule, step.numpy(), host_dtype)
+        return torch.from_numpy(rates)
     xp = plan.xp
     if plan.widen is not None:
         step = xp.astype(step, plan.widen)

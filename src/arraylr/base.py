@@ -487,21 +487,23 @@ class BaseLR(metaclass=_ScheduleMeta):
                     return level
             return float(self._decay_value(d, SCALAR))
         if dtype is None:
+            # the conversions below call BaseLR's value, not self.value: a
+            # subclass overriding value() has been called once already
             route = _NUMPY_SCALARS.get(tp)
             if route is not None:  # a NumPy scalar: the scalar route, same kind out
-                return route[1](self.value(route[0](step)))
+                return route[1](BaseLR.value(self, route[0](step)))
             if tp is np.ndarray:
                 if step.size == 1:  # one step (0-d or not): likewise, same shape
                     route = _NUMPY_SCALARS.get(step.dtype.type)
                     if route is not None:
-                        rate = self.value(route[0](step.item()))
+                        rate = BaseLR.value(self, route[0](step.item()))
                         return np.full(step.shape, rate, dtype=route[1])
                 return evaluate(self, step)
             if isinstance(step, numbers.Real) and not _is_numpy_scalar(step):
                 # bool, int/float subclasses, Fraction: Python numbers
                 if isinstance(step, numbers.Integral):
-                    return self.value(int(step))
-                return self.value(float(step))
+                    return BaseLR.value(self, int(step))
+                return BaseLR.value(self, float(step))
         return evaluate(self, step, dtype)
 
     __call__ = value
