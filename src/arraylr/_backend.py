@@ -442,6 +442,30 @@ def _host_route(step: Array, dtype: object) -> tuple[bool, str | None]:
     return True, _TORCH_NUMPY[dtype]
 
 
+_LAZY: dict[str, Any] = {}
+
+
+def _base_value() -> Any:
+    """``BaseLR.value`` (base imports this module, so it is looked up once, late;
+    an import statement on every call costs a microsecond)."""
+    value = _LAZY.get("value")
+    if value is None:
+        from .base import BaseLR
+
+        value = _LAZY["value"] = BaseLR.value
+    return value
+
+
+def _torch() -> Any:
+    """The ``torch`` module, imported once it is needed (never for NumPy)."""
+    module = _LAZY.get("torch")
+    if module is None:
+        import torch as module
+
+        _LAZY["torch"] = module
+    return module
+
+
 _TORCH_OPS: ContextVar[bool] = ContextVar("arraylr_torch_ops", default=False)
 
 
@@ -466,7 +490,7 @@ def _takes_numpy(step: Any) -> bool:
     a view of its memory, and the result is a CPU tensor on NumPy's result
     array: nothing is copied to or from a device.
     """
-    import torch
+    torch = _torch()
 
     if torch.compiler.is_compiling():  # first: no guard on the size is traced
         return False
@@ -518,15 +542,11 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
         if key is not None and restore is None and len(_PLANS) < 256:
             _PLANS[key] = plan
     if plan.host and _takes_numpy(step):
-        import torch
-
-        from .base import BaseLR
-
         host_dtype = None if plan.host_dtype is None else np.dtype(plan.host_dtype)
         # BaseLR's own value: a subclass that overrides value() was called on
         # the tensor already, and is not called a second time on its view
-        rates = BaseLR.value(schedule, step.numpy(), host_dtype)
-        return torch.from_numpy(rates)
+        rates = _base_value()(schedule, step.numpy(), host_dtype)
+        return _torch().from_numpy(rates)
     xp = plan.xp
     if plan.widen is not None:
         step = xp.astype(step, plan.widen)
