@@ -283,6 +283,30 @@ where 1 << 15 took 10.3 and 133 ms (more, smaller parallel regions) and one
 unblocked expression 29 and 340 ms (every temporary a fresh mmap)."""
 
 
+_LAZY: dict[str, Any] = {}
+
+
+def _base_value() -> Any:
+    """``BaseLR.value`` (base imports this module, so it is looked up once, late;
+    an import statement on every call costs a microsecond)."""
+    value = _LAZY.get("value")
+    if value is None:
+        from .base import BaseLR
+
+        value = _LAZY["value"] = BaseLR.value
+    return value
+
+
+def _torch() -> Any:
+    """The ``torch`` module, imported once it is needed (never for NumPy)."""
+    module = _LAZY.get("torch")
+    if module is None:
+        import torch as module
+
+        _LAZY["torch"] = module
+    return module
+
+
 def _block_size(step: Any) -> int:
     """Block size for the blocked route, or 0 where ``step`` takes one expression.
 
@@ -292,8 +316,7 @@ def _block_size(step: Any) -> int:
     if isinstance(step, np.ndarray):
         return CHUNK if step.size > 2 * CHUNK else 0
     if type(step).__module__.startswith("torch") and step.device.type == "cpu":
-        import torch
-
+        torch = _torch()
         if (
             step.numel() > 2 * TORCH_CHUNK
             and not step.requires_grad
@@ -337,9 +360,7 @@ def _is_torch_tensor(step: Any) -> bool:
     only for objects of a torch module: NumPy alone needs no torch."""
     if not type(step).__module__.startswith("torch"):
         return False
-    import torch
-
-    return isinstance(step, torch.Tensor)
+    return isinstance(step, _torch().Tensor)
 
 
 @dataclass(frozen=True)
@@ -427,8 +448,7 @@ def _host_route(step: Array, dtype: object) -> tuple[bool, str | None]:
     if not _is_torch_tensor(step) or step.device.type != "cpu":
         return False, None
     if not _TORCH_NUMPY:
-        import torch
-
+        torch = _torch()
         names = "bool uint8 uint16 uint32 uint64 int8 int16 int32 int64"
         for name in (*names.split(), "float16", "float32", "float64"):
             if hasattr(torch, name):
@@ -440,30 +460,6 @@ def _host_route(step: Array, dtype: object) -> tuple[bool, str | None]:
     if dtype not in _TORCH_NUMPY:
         return False, None
     return True, _TORCH_NUMPY[dtype]
-
-
-_LAZY: dict[str, Any] = {}
-
-
-def _base_value() -> Any:
-    """``BaseLR.value`` (base imports this module, so it is looked up once, late;
-    an import statement on every call costs a microsecond)."""
-    value = _LAZY.get("value")
-    if value is None:
-        from .base import BaseLR
-
-        value = _LAZY["value"] = BaseLR.value
-    return value
-
-
-def _torch() -> Any:
-    """The ``torch`` module, imported once it is needed (never for NumPy)."""
-    module = _LAZY.get("torch")
-    if module is None:
-        import torch as module
-
-        _LAZY["torch"] = module
-    return module
 
 
 _TORCH_OPS: ContextVar[bool] = ContextVar("arraylr_torch_ops", default=False)
