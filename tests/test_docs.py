@@ -29,6 +29,7 @@ MODULES = [
     "arraylr.cyclic",
     "arraylr.composite",
     "arraylr.testing",
+    "arraylr._backend",
 ]
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -153,6 +154,7 @@ def test_sphinx_site_builds_without_warnings(tmp_path: Path) -> None:
         "ScheduleLR",
         "KerasSchedule",
         "assert_backends_agree",
+        "torch_operations",
         "configs",
     ):
         assert name in api, name

@@ -20,6 +20,12 @@ most schedules).  Floating float32 steps are checked below ``2**24``
 (:data:`FLOAT32_EXACT`), where float32 holds every integer step; integer steps
 are checked at every step, whatever the result dtype.  Hypothesis strategies
 for configs, schedules and steps live in :mod:`arraylr.testing.strategies`.
+
+Small PyTorch CPU tensors are normally evaluated by NumPy on their memory (the
+fast route for a step counter); the ``torch`` backend here evaluates with
+PyTorch's own operations, through :func:`torch_operations`, which your own tests
+can use too (to compare a compiled schedule with the eager PyTorch expression,
+say).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .._backend import torch_operations
 from ..base import BaseLR
 from ._backends import BACKENDS, to_numpy
 
@@ -42,6 +49,7 @@ __all__ = [
     "available_backends",
     "backend_disagreements",
     "default_steps",
+    "torch_operations",
 ]
 
 EPS64 = float(np.finfo(np.float64).eps)
