@@ -348,7 +348,7 @@ def _check_array(step: Any, xp: Namespace) -> None:
             "array supported by array-api-compat (NumPy, PyTorch, JAX, CuPy, "
             f"Dask, array-api-strict, ...); got step of type {type(step).__name__}"
         )
-    if _is_torch_tensor(step) and str(step.layout) != "torch.strided":
+    if _is_torch_tensor(step) and step.layout is not _torch().strided:
         raise TypeError(
             f"step must be a dense tensor, got a tensor of layout {step.layout} "
             "(call .to_dense() first)"
