@@ -39,6 +39,24 @@ def test_blocks_match_single_expression(data: st.DataObject) -> None:
     np.testing.assert_array_equal(blocked, whole)
 
 
+def test_sequence_blocks_of_one_step() -> None:
+    # a block of one step reached the children through value(), whose one-step
+    # NumPy shortcut computes float32 steps in float64: one ulp from the
+    # single expression (found by CI's hypothesis run)
+    child = {"type": "cosine", "num_steps": 76, "start_lr": 1.0, "stop_lr": 0.0}
+    lr = BaseLR(type="sequence", num_steps=76, schedules=[child], boundaries=[])
+    steps = np.array([0.0, 0.0, 2.0], dtype=np.float32)
+    whole = lr(steps)
+    saved = backend.CHUNK
+    backend.CHUNK = 1
+    try:
+        blocked = lr(steps)
+    finally:
+        backend.CHUNK = saved
+    np.testing.assert_array_equal(blocked, whole)
+    np.testing.assert_array_equal(whole, BaseLR(**child)(steps))
+
+
 @pytest.mark.parametrize("name", ["exp", "cosine", "wsd"])
 def test_blocked_route_memory(name: str) -> None:
     n = 2_000_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._backend import Array, Namespace, exceeds_dtype
+from ._backend import Array, Namespace, evaluate, exceeds_dtype
 from ._validation import check_boundaries, check_int
 from .base import BaseLR
 
@@ -152,18 +152,37 @@ class LearningRateSequence(BaseLR):
         return max(child.scale for child in self.children)
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
-        lr = self.children[0].value(step)
+        lr = _child_value(self.children[0], step)
         for boundary, child in zip(self.boundaries, self.children[1:], strict=True):
             edge = float(boundary)
-            lr = xp.where(step < edge, lr, child.value(step - edge))
+            lr = xp.where(step < edge, lr, _child_value(child, step - edge))
         return lr
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
-        lr = self.children[0].value(step, dtype=dtype)
+        lr = _child_value(self.children[0], step, dtype)
         for boundary, child in zip(self.boundaries, self.children[1:], strict=True):
             if exceeds_dtype(xp, step, boundary):  # no step reaches the child
                 break
             lr = xp.where(
-                step < boundary, lr, child.value(step - boundary, dtype=dtype)
+                step < boundary, lr, _child_value(child, step - boundary, dtype)
             )
         return lr
+
+
+def _child_value(child: BaseLR, step: Any, dtype: object = None) -> Any:
+    """A child's rates at ``step`` inside the sequence's own expression.
+
+    A Python number takes the child's scalar route, as the sequence's did.  An
+    array goes to the array route itself, never to :meth:`BaseLR.value`'s host
+    shortcuts (a NumPy array of one step is evaluated there as a Python scalar):
+    the child's rates are then those of the expression the sequence is in,
+    whatever size of block the backend layer hands it.  A child whose class
+    overrides ``value`` is called through it.
+    """
+    if (
+        type(step) is int
+        or type(step) is float
+        or type(child).value is not BaseLR.value
+    ):
+        return child.value(step) if dtype is None else child.value(step, dtype=dtype)
+    return evaluate(child, step, dtype)
