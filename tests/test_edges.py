@@ -577,6 +577,29 @@ def _hostile_values() -> st.SearchStrategy[Any]:
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "key", "value"),
+    [
+        ("polynomial", "power", 1e308),
+        ("polynomial", "power", 3.5e38),
+        ("cosine", "exponent", 3.5e38),
+        ("cosine", "exponent", 1e308),
+    ],
+)
+def test_powers_past_float32_range(
+    library: Any, xp: Any, name: str, key: str, value: float
+) -> None:
+    # float32 steps raised to a Python float past float32's range warned
+    # "overflow encountered in cast" (NumPy; found by the hostile-argument test)
+    lr = BaseLR(type=name, start_lr=1.0, stop_lr=0.0, num_steps=10, **{key: value})
+    steps = np.arange(12, dtype=np.float32)
+    out = _backends.to_numpy(lr(xp.asarray(steps)))
+    expected = np.zeros(12)
+    expected[0] = 1.0  # 1 at the start, and x ** p = 0 for every x < 1
+    np.testing.assert_array_equal(out, expected.astype(np.float32))
+    assert [lr(int(k)) for k in range(12)] == expected.tolist()
+
+
 @settings(max_examples=150)
 @given(data=st.data(), name=st.sampled_from(BUILT_IN_TYPES))
 def test_hostile_constructor_arguments(data: st.DataObject, name: str) -> None:

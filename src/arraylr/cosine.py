@@ -6,7 +6,7 @@ from typing import Any
 
 from ._backend import SCALAR, Array, Namespace, exceeds_dtype, float_bits, split_float
 from ._validation import check_float
-from .base import BaseLR, WarmupType
+from .base import FLOAT32_MAX, BaseLR, WarmupType
 
 __all__ = ["LearningRateCosine"]
 
@@ -97,6 +97,9 @@ class LearningRateCosine(BaseLR):
             else check_float("exponent", exponent, positive=True)
         )
         self.lr_min_factor = self.stop_lr / self.start_lr
+        # 2p as every dtype holds it (|sin| <= 1: the same rates for any 2p past
+        # float32's range, without NumPy's "overflow encountered in cast")
+        self._double_exponent = min(2.0 * self.exponent, FLOAT32_MAX)
         self._half_span = 0.5 * (1 - self.lr_min_factor)
         self._total = float(self.decay_num_steps)
         if self.decay_num_steps > 0:  # exactly start_lr * f from T on
@@ -147,5 +150,5 @@ class LearningRateCosine(BaseLR):
         off at step 844 of 846, past the 8 eps32 bound); the sine of the exact
         remaining fraction keeps its relative accuracy there.
         """
-        shape = xp.abs(xp.sin((0.5 * xp.pi) * left)) ** (2.0 * self.exponent)
+        shape = xp.abs(xp.sin((0.5 * xp.pi) * left)) ** self._double_exponent
         return self.start_lr * (self.lr_min_factor + (1 - self.lr_min_factor) * shape)

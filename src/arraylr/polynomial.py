@@ -14,7 +14,7 @@ from ._backend import (
     split_float,
 )
 from ._validation import check_float
-from .base import BaseLR, WarmupType
+from .base import FLOAT32_MAX, BaseLR, WarmupType
 
 __all__ = ["LearningRateConstant", "LearningRateLinear", "LearningRatePolynomial"]
 
@@ -126,6 +126,10 @@ class LearningRatePolynomial(BaseLR):
             warmup_type=warmup_type,
         )
         self.power = check_float("power", power, positive=True)
+        # the power as every dtype holds it: a float32 array raised to a Python
+        # float past float32's range warns "overflow encountered in cast"; the
+        # rates are the same (remaining <= 1: x**p is 1 or 0 for any p >= 3.4e38)
+        self._power = min(self.power, FLOAT32_MAX)
         if self.decay_num_steps > 0:  # exactly stop_lr from T on
             self._plateaus = ((self.decay_num_steps, None, self.stop_lr),)
 
@@ -162,7 +166,7 @@ class LearningRatePolynomial(BaseLR):
 
     def _from_remaining(self, remaining: Any) -> Any:
         if self.power != 1.0:
-            remaining = remaining**self.power
+            remaining = remaining**self._power
         return (self.start_lr - self.stop_lr) * remaining + self.stop_lr
 
 
