@@ -44,7 +44,7 @@ class LearningRateCosine(BaseLR):
         :math:`p > 0`, the power of the cosine factor, as optax's ``exponent``
         (default ``None``, which is 1.0): above 1 the rate falls sooner.  For
         :math:`p \ne 1` the factor is evaluated as the equal
-        :math:`|\sin(\pi (T - d) / 2T)|^{2p}`, with :math:`T - d` formed
+        :math:`\left|\sin\frac{\pi (T - d)}{2T}\right|^{2p}`, with :math:`T - d` formed
         exactly: near the end of the decay :math:`1 + \cos` cancels and a power
         below 1 magnifies that error (optax's expression is 1e-6 off in float32
         at step 844 of 846 with :math:`p = 0.5`), where this form keeps the
