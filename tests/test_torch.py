@@ -273,3 +273,23 @@ def test_a_value_override_runs_once_on_small_tensors() -> None:
     # the same for NumPy scalars, 0-d and one-step arrays and Python numbers
     for step in (np.int64(150), np.asarray(150), np.asarray([150]), 150, True):
         np.testing.assert_array_equal(lr(step), 2 * plain(step))
+
+
+def test_sequence_children_keep_the_blocks_route(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a large CPU tensor is evaluated by PyTorch in blocks; a last block of one
+    # step reached the sequence's children small enough for the NumPy route, so
+    # its rate was NumPy's (computed in float64), not PyTorch's float32 one
+    import arraylr._backend as backend
+
+    monkeypatch.setattr(backend, "TORCH_CHUNK", HOST_LIMIT // 2)
+    child = {"type": "cosine", "num_steps": 76, "start_lr": 1.0, "stop_lr": 0.0}
+    lr = BaseLR(type="sequence", num_steps=76, schedules=[child], boundaries=[])
+    steps = np.random.default_rng(3).uniform(0, 76, HOST_LIMIT + 1)
+    tensor = torch.from_numpy(steps.astype(np.float32))
+    with torch_operations():
+        expected = lr(tensor)
+        plain = BaseLR(**child)(tensor)
+    out = lr(tensor)  # blocks of 1,024, 1,024 and 1
+    assert torch.equal(out, expected) and torch.equal(out, plain)

@@ -520,7 +520,9 @@ def _takes_numpy(step: Any) -> bool:
     return wrapped is not None and not wrapped(step)
 
 
-def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
+def evaluate(
+    schedule: BaseLR, step: Any, dtype: object = None, *, inner: bool = False
+) -> Array:
     """Evaluate ``schedule`` at an array of steps (dtype rules: docs/semantics.rst).
 
     The result has the namespace, device and shape of ``step``.  Its dtype is the
@@ -539,6 +541,11 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
     blocks.  NumPy is eager, so each block's minimum and maximum are known for
     free and let :meth:`BaseLR._compose` skip what cannot apply to the block; every
     other backend gets the single traceable expression.
+
+    ``inner=True`` is for a schedule evaluated inside another's formula (a
+    sequence's children): one expression in the step's own namespace, never the
+    NumPy route of small tensors nor blocks, so that the rates are those of the
+    expression the caller is in, whatever size of block it was handed.
     """
     key = _plan_key(step, dtype)
     try:
@@ -553,7 +560,7 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
         plan = _plan(step, xp, dtype)
         if key is not None and restore is None and len(_PLANS) < 256:
             _PLANS[key] = plan
-    if plan.host and _takes_numpy(step):
+    if plan.host and not inner and _takes_numpy(step):
         host_dtype = None if plan.host_dtype is None else np.dtype(plan.host_dtype)
         # BaseLR's own value: a subclass that overrides value() was called on
         # the tensor already, and is not called a second time on its view
@@ -563,7 +570,7 @@ def evaluate(schedule: BaseLR, step: Any, dtype: object = None) -> Array:
     if plan.widen is not None:
         step = xp.astype(step, plan.widen)
 
-    chunk = _block_size(step)
+    chunk = 0 if inner else _block_size(step)
     if chunk:
         out = xp.empty(step.shape, dtype=plan.out_dtype, device=xp_device(step))
         flat_out = xp.reshape(out, (-1,))  # a view: ``out`` is contiguous

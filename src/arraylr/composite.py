@@ -173,8 +173,9 @@ def _child_value(child: BaseLR, step: Any, dtype: object = None) -> Any:
     """A child's rates at ``step`` inside the sequence's own expression.
 
     A Python number takes the child's scalar route, as the sequence's did.  An
-    array goes to the array route itself, never to :meth:`BaseLR.value`'s host
-    shortcuts (a NumPy array of one step is evaluated there as a Python scalar):
+    array is evaluated as one expression of its namespace (``inner=True``), never
+    by :meth:`BaseLR.value`'s shortcuts or the NumPy route of small PyTorch
+    tensors (a NumPy array of one step is evaluated as a Python scalar there):
     the child's rates are then those of the expression the sequence is in,
     whatever size of block the backend layer hands it.  A child whose class
     overrides ``value`` is called through it.
@@ -185,4 +186,4 @@ def _child_value(child: BaseLR, step: Any, dtype: object = None) -> Any:
         or type(child).value is not BaseLR.value
     ):
         return child.value(step) if dtype is None else child.value(step, dtype=dtype)
-    return evaluate(child, step, dtype)
+    return evaluate(child, step, dtype, inner=True)
