@@ -55,6 +55,9 @@ def test_sequence_blocks_of_one_step() -> None:
         backend.CHUNK = saved
     np.testing.assert_array_equal(blocked, whole)
     np.testing.assert_array_equal(whole, BaseLR(**child)(steps))
+    rate = 0.5 * (1 + math.cos(math.pi * 2 / 76))  # 0.99829224650...
+    eps32 = float(np.finfo(np.float32).eps)
+    np.testing.assert_allclose(whole, [1.0, 1.0, rate], rtol=0, atol=8 * eps32)
 
 
 @pytest.mark.parametrize("name", ["exp", "cosine", "wsd"])

@@ -293,3 +293,7 @@ def test_sequence_children_keep_the_blocks_route(
         plain = BaseLR(**child)(tensor)
     out = lr(tensor)  # blocks of 1,024, 1,024 and 1
     assert torch.equal(out, expected) and torch.equal(out, plain)
+    held = steps.astype(np.float32).astype(np.float64)  # the steps torch holds
+    rates = 0.5 * (1 + np.cos(np.pi * held / 76))
+    eps32 = float(np.finfo(np.float32).eps)
+    np.testing.assert_allclose(out.numpy(), rates, rtol=0, atol=8 * eps32)
