@@ -26,10 +26,13 @@ MODULES = [
     "arraylr.polynomial",
     "arraylr.piecewise",
     "arraylr.inverse_sqrt",
+    "arraylr.cosine_restarts",
+    "arraylr.onecycle",
     "arraylr.cyclic",
     "arraylr.composite",
     "arraylr.testing",
     "arraylr._backend",
+    "arraylr._parameters",
 ]
 README = Path(__file__).resolve().parents[1] / "README.md"
 

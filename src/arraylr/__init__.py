@@ -14,22 +14,19 @@ to an array of that library, on that device.
 [0.0, 0.000934, 0.000591, 0.000187, 1e-05]
 """
 
+from ._version import __version__
 from .base import BaseLR
 from .composite import LearningRateSequence
 from .config import ConfigNote, load_config, make_learning_rate_schedule
 from .cosine import LearningRateCosine
-from .cyclic import (
-    LearningRateCosineRestarts,
-    LearningRateCyclic,
-    LearningRateOneCycle,
-)
+from .cosine_restarts import LearningRateCosineRestarts
+from .cyclic import LearningRateCyclic
 from .exponential import LearningRateExp
 from .inverse_sqrt import LearningRateInverseSqrt
+from .onecycle import LearningRateOneCycle
 from .piecewise import LearningRatePiecewise
 from .polynomial import LearningRateConstant, LearningRateLinear, LearningRatePolynomial
 from .wsd import LearningRateWSD
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BaseLR",

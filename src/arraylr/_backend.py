@@ -1,143 +1,46 @@
-"""The array-namespace and dtype layer: the only place that knows about backends.
+"""The arrays layer: a step turned into prepared arrays, and the result assembled.
 
 Schedules write their formula once, as a function of the step and an array
-namespace ``xp``.  This module supplies ``xp``:
-
-* for Python ``int``/``float`` steps, :data:`SCALAR`, a tiny namespace whose
-  functions are the :mod:`math` module's, so the scalar route costs a handful of
-  Python operations and no array machinery;
-* for arrays, the namespace that :mod:`array_api_compat` finds for the step,
-  with the dtype rules of docs/semantics.rst (:func:`evaluate`).
+namespace ``xp``.  For an array step this module decides everything around the
+formula, and nothing of it: the namespace :mod:`array_api_compat` finds for the
+step, the dtypes of docs/semantics.rst, and the route the step takes
+(:func:`prepare`): one expression, blocks of a large eager array, or NumPy on the
+memory of a small PyTorch CPU tensor.  The caller (:meth:`arraylr.BaseLR.value`)
+composes the schedule on what it is handed and gives the rates back to
+:func:`finish`.  This module never calls a schedule and imports none: it sits
+below the schedules, above the ground modules (the scalar namespace, the
+exact-edge arithmetic, the NumPy and PyTorch namespaces).
 """
 
 from __future__ import annotations
 
-import math
-import operator
 import reprlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import array_api_compat
 import numpy as np
 
-if TYPE_CHECKING:
-    from .base import BaseLR
-
-Array = Any
-"""Any array-API array (NumPy, PyTorch, JAX, array-api-strict, ...)."""
-
-Namespace = Any
-"""An array-API namespace, or :data:`SCALAR`."""
+from ._scalar import Array, Namespace
 
 __all__ = [
-    "SCALAR",
-    "Array",
-    "Namespace",
+    "BLOCKS",
+    "HOST",
+    "NUMPY_SCALARS",
+    "ONE",
     "Plan",
-    "ceil_float",
-    "evaluate",
-    "exceeds_dtype",
-    "float_bits",
+    "blocks",
+    "finish",
+    "from_host",
+    "host_dtype",
     "namespace_of",
-    "split_float",
+    "prepare",
     "torch_operations",
+    "xp_device",
 ]
-
-
-def _where(condition: object, x1: Any, x2: Any) -> Any:
-    return x1 if condition else x2
-
-
-def _maximum(x1: Any, x2: Any, /) -> Any:
-    return x1 if x1 >= x2 else x2  # three times faster than the builtin max
-
-
-def _minimum(x1: Any, x2: Any, /) -> Any:
-    return x1 if x1 <= x2 else x2
-
-
-def _clip(x: Any, min: Any = None, max: Any = None) -> Any:
-    if min is not None and x < min:
-        x = min
-    if max is not None and x > max:
-        x = max
-    return x
-
-
-def _astype(x: Any, dtype: object, /, *, copy: bool = True) -> float:
-    return float(x)
-
-
-def _full_like(x: Any, fill_value: Any, /, **kwargs: Any) -> float:
-    return float(fill_value)
-
-
-def _floor(x: Any) -> float:
-    return float(math.floor(x))
-
-
-def _ceil(x: Any) -> float:
-    return float(math.ceil(x))
-
-
-class _ScalarNamespace:
-    """The subset of the array API that schedule formulas use, on Python scalars.
-
-    Formulas receive this object as ``xp`` when the step is a Python ``int`` or
-    ``float``.  Every function takes and returns Python numbers; there is no
-    broadcasting and ``where`` is an ordinary conditional.  The step never is NaN
-    here (the scalar route answers a NaN step itself), so ``maximum`` and
-    ``minimum`` are plain comparisons.  The functions are instance attributes, the
-    fastest lookup Python has after locals.
-    """
-
-    __name__ = "arraylr.scalar"
-
-    def __init__(self) -> None:
-        functions: dict[str, Any] = {
-            "pi": math.pi,
-            "e": math.e,
-            "inf": math.inf,
-            "nan": math.nan,
-            "float32": "float32",
-            "float64": "float64",
-            "cos": math.cos,
-            "sin": math.sin,
-            "tan": math.tan,
-            "exp": math.exp,
-            "expm1": math.expm1,
-            "log": math.log,
-            "log1p": math.log1p,
-            "log2": math.log2,
-            "log10": math.log10,
-            "sqrt": math.sqrt,
-            "tanh": math.tanh,
-            "abs": abs,
-            "pow": operator.pow,
-            "floor_divide": operator.floordiv,
-            "remainder": operator.mod,
-            "maximum": _maximum,
-            "minimum": _minimum,
-            "isnan": math.isnan,
-            "where": _where,
-            "clip": _clip,
-            "floor": _floor,
-            "ceil": _ceil,
-            "astype": _astype,
-            "full_like": _full_like,
-        }
-        self.__dict__.update(functions)
-
-    def __repr__(self) -> str:
-        return "<arraylr scalar namespace>"
-
-
-SCALAR: Namespace = _ScalarNamespace()
-"""The namespace handed to schedule formulas for Python-scalar steps."""
 
 
 _NAMESPACES: dict[type, Namespace] = {}
@@ -267,7 +170,7 @@ def _as_array(step: Any) -> Array:
 
 
 CHUNK = 1 << 13
-"""Elements per block on the blocked NumPy route (see :func:`evaluate`).
+"""Elements per block on the blocked NumPy route (see :func:`prepare`).
 
 8192 float64 elements are 64 KiB: every temporary of the formula stays below
 glibc's default 128 KiB mmap threshold (larger blocks were seen to mmap and
@@ -284,17 +187,6 @@ unblocked expression 29 and 340 ms (every temporary a fresh mmap)."""
 
 
 _LAZY: dict[str, Any] = {}
-
-
-def _base_value() -> Any:
-    """``BaseLR.value`` (base imports this module, so it is looked up once, late;
-    an import statement on every call costs a microsecond)."""
-    value = _LAZY.get("value")
-    if value is None:
-        from .base import BaseLR
-
-        value = _LAZY["value"] = BaseLR.value
-    return value
 
 
 def _torch() -> Any:
@@ -365,7 +257,7 @@ def _is_torch_tensor(step: Any) -> bool:
 
 @dataclass(frozen=True)
 class Plan:
-    """What :func:`evaluate` decides for one kind of step array: the namespace,
+    """What :func:`prepare` decides for one kind of step array: the namespace,
     the dtypes, and how the step is read.  Cached per (array type, dtype, device,
     requested dtype) for NumPy and PyTorch, so a small call pays for none of it."""
 
@@ -520,27 +412,57 @@ def _takes_numpy(step: Any) -> bool:
     return wrapped is not None and not wrapped(step)
 
 
-def evaluate(
-    schedule: BaseLR, step: Any, dtype: object = None, *, inner: bool = False
-) -> Array:
-    """Evaluate ``schedule`` at an array of steps (dtype rules: docs/semantics.rst).
+NUMPY_SCALARS: dict[type, tuple[type, type]] = {
+    **{
+        t: (int, np.float64)
+        for t in (
+            np.bool_, np.int8, np.int16, np.int32, np.int64,
+            np.uint8, np.uint16, np.uint32, np.uint64,
+        )
+    },
+    np.float16: (float, np.float16),
+    np.float32: (float, np.float32),
+    np.float64: (float, np.float64),
+}  # fmt: skip
+"""NumPy scalar types that take the scalar route: how to read the step, and the
+type of the result (float64 for integer and bool steps, else the step's own).
+The float64 rate is rounded once to a narrower result type, which is within the
+float32 bound; other types (longdouble) take the array route."""
 
-    The result has the namespace, device and shape of ``step``.  Its dtype is the
-    step's for a real floating step, else float64 where the namespace has it
-    (otherwise its default real floating dtype), unless ``dtype`` is given.
-    Half-precision results are computed in float32.
+
+ONE, BLOCKS, HOST = 0, 1, 2
+"""The routes :func:`prepare` chooses: one expression on the whole step array;
+blocks of a large eager array (:func:`blocks`); a NumPy view of a small PyTorch
+CPU tensor, evaluated as a NumPy array (:func:`host_dtype`, :func:`from_host`)."""
+
+Restore = Callable[[Array], Array]
+
+
+def prepare(
+    step: Any, dtype: object = None, *, inner: bool = False
+) -> tuple[int, Plan, Array, Restore | None]:
+    """Turn an array step into what a schedule's formula is composed on.
+
+    Returns ``(route, plan, step, restore)``: the route (:data:`ONE`,
+    :data:`BLOCKS` or :data:`HOST`), the :class:`Plan` (namespace, dtypes, the
+    kind of step), the step as an array of that namespace (unsigned steps
+    widened; on the host route, a NumPy view of the tensor's memory), and what
+    turns the result back into the caller's kind of array (NumPy subclasses;
+    ``None``: nothing).  Dtype rules: docs/semantics.rst.  The result has the
+    namespace, device and shape of ``step``.  Its dtype is the step's for a real
+    floating step, else float64 where the namespace has it (otherwise its
+    default real floating dtype), unless ``dtype`` is given.  Half-precision
+    results are computed in float32.
 
     Unsigned steps that fit the widest signed integer dtype are converted to it;
     wider ones (uint64, or uint32 under JAX without x64) are evaluated as floating
     steps, so that a step past the signed range never wraps round to a negative one.
 
-    Large NumPy arrays (and PyTorch CPU tensors) are evaluated in blocks of
-    :data:`CHUNK` elements written into one preallocated result: the formula's
-    temporaries then stay in the CPU cache instead of streaming through memory
-    once per operation, and the peak extra memory is the result plus a few
-    blocks.  NumPy is eager, so each block's minimum and maximum are known for
-    free and let :meth:`BaseLR._compose` skip what cannot apply to the block; every
-    other backend gets the single traceable expression.
+    Large NumPy arrays (and PyTorch CPU tensors) take the blocked route: blocks
+    of :data:`CHUNK` elements written into one preallocated result, so that the
+    formula's temporaries stay in the CPU cache instead of streaming through
+    memory once per operation, and the peak extra memory is the result plus a
+    few blocks.  Every other backend gets the single traceable expression.
 
     ``inner=True`` is for a schedule evaluated inside another's formula (a
     sequence's children): one expression in the step's own namespace, never the
@@ -561,120 +483,55 @@ def evaluate(
         if key is not None and restore is None and len(_PLANS) < 256:
             _PLANS[key] = plan
     if plan.host and not inner and _takes_numpy(step):
-        host_dtype = None if plan.host_dtype is None else np.dtype(plan.host_dtype)
-        # BaseLR's own value: a subclass that overrides value() was called on
-        # the tensor already, and is not called a second time on its view
-        rates = _base_value()(schedule, step.numpy(), host_dtype)
-        return _torch().from_numpy(rates)
-    xp = plan.xp
+        return HOST, plan, step.numpy(), None
     if plan.widen is not None:
-        step = xp.astype(step, plan.widen)
+        step = plan.xp.astype(step, plan.widen)
+    if not inner and _block_size(step):
+        return BLOCKS, plan, step, restore
+    return ONE, plan, step, restore
 
-    chunk = 0 if inner else _block_size(step)
-    if chunk:
-        out = xp.empty(step.shape, dtype=plan.out_dtype, device=xp_device(step))
-        flat_out = xp.reshape(out, (-1,))  # a view: ``out`` is contiguous
-        flat_in = xp.reshape(step, (-1,))
+
+def blocks(plan: Plan, step: Array) -> tuple[Array, Iterator[tuple[Any, ...]]]:
+    """The blocked route: the preallocated result, and ``(block, low, high,
+    target)`` for each block of the flattened step, in order.  ``low``/``high``
+    bound the block's values (NumPy is eager, so they are known for free and let
+    the schedule skip what cannot apply to the block); the caller writes the
+    block's rates into ``target[...]``, a view of the result."""
+    xp = plan.xp
+    chunk = _block_size(step)
+    out = xp.empty(step.shape, dtype=plan.out_dtype, device=xp_device(step))
+    flat_out = xp.reshape(out, (-1,))  # a view: ``out`` is contiguous
+    flat_in = xp.reshape(step, (-1,))
+
+    def pieces() -> Iterator[tuple[Any, ...]]:
         for start in range(0, flat_in.shape[0], chunk):
             block = flat_in[start : start + chunk]
-            flat_out[start : start + chunk] = schedule._compose(
-                plan,
-                block,
-                low=float(xp.min(block)),
-                high=float(xp.max(block)),
-            )
-        return out if restore is None else restore(out)
+            low, high = float(xp.min(block)), float(xp.max(block))
+            yield block, low, high, flat_out[start : start + chunk]
 
-    result = schedule._compose(plan, step)
+    return out, pieces()
+
+
+def finish(plan: Plan, step: Array, result: Array, restore: Restore | None) -> Array:
+    """The rates composed on ``step`` (a route's result) as the caller's array:
+    the planned dtype, a NumPy array for a NumPy array step (NumPy turns 0-d
+    results into scalars) and a NumPy scalar for a NumPy scalar step, as ufuncs
+    do, and NumPy subclasses restored."""
     if result.dtype != plan.out_dtype:
-        result = xp.astype(result, plan.out_dtype)
+        result = plan.xp.astype(result, plan.out_dtype)
     if isinstance(step, np.ndarray):
         if not isinstance(result, np.ndarray):
-            result = np.asarray(result)  # NumPy turns 0-d results into scalars
+            result = np.asarray(result)
     elif isinstance(step, np.generic) and isinstance(result, np.ndarray):
-        result = result[()]  # a NumPy scalar in, a NumPy scalar out, as ufuncs do
+        result = result[()]
     return result if restore is None else restore(result)
 
 
-def exceeds_dtype(xp: Namespace, array: Array, value: int) -> bool:
-    """Whether the Python int ``value`` lies past the largest value of ``array``'s
-    integer dtype: an edge no step of that dtype reaches (JAX without x64 holds
-    steps as int32).  Values that fit int32 answer without asking the dtype."""
-    return value > 2**31 - 1 and value > int(xp.iinfo(array.dtype).max)
+def host_dtype(plan: Plan) -> Any:
+    """The NumPy result dtype of the host route (``None``: the default rule)."""
+    return None if plan.host_dtype is None else np.dtype(plan.host_dtype)
 
 
-_BITS: dict[tuple[type, Any], int] = {}
-
-
-def float_bits(xp: Namespace, dtype: object) -> int:
-    """The width in bits of the real floating dtype ``dtype`` (cached)."""
-    # keyed with the dtype's type first: dtypes of different libraries are then
-    # never compared with each other (array-api-strict warns when they are)
-    key = (type(dtype), dtype)
-    try:
-        bits = _BITS.get(key)
-    except TypeError:  # an unhashable dtype object
-        return int(xp.finfo(dtype).bits)
-    if bits is None:
-        bits = int(xp.finfo(dtype).bits)
-        if len(_BITS) < 256:
-            _BITS[key] = bits
-    return bits
-
-
-_CEIL: dict[tuple[int, int], float] = {}
-_SPLIT: dict[tuple[int, int], tuple[float, float]] = {}
-
-
-def _memo(table: dict[Any, Any], key: tuple[int, int], compute: Any) -> Any:
-    """``compute(*key)``, remembered in ``table`` (a plain dict rather than
-    ``functools.lru_cache``, which torch.compile warns about)."""
-    cached = table.get(key)
-    if cached is None:
-        cached = compute(*key)
-        if len(table) < 4096:
-            table[key] = cached
-    return cached
-
-
-def ceil_float(value: int, bits: int) -> float:
-    """The smallest float of width ``bits`` (32 or 64) that is ``>= value``.
-
-    For a floating step ``t`` of that width, ``t < value`` exactly when
-    ``t < ceil_float(value, bits)``: comparing with the rounded-up constant puts
-    every step on the right side of an integer edge, also past 2**24 (float32) or
-    2**53 (float64), where rounding the edge to nearest would not.
-    """
-    return float(_memo(_CEIL, (value, bits), _ceil_float))
-
-
-def _ceil_float(value: int, bits: int) -> float:
-    if value >= 2**1024:
-        return math.inf
-    up = float(value)
-    if up < value:
-        up = math.nextafter(up, math.inf)
-    if bits <= 32:
-        narrow = float(np.float32(up)) if abs(up) < 3.4e38 else math.inf
-        if narrow < up:
-            narrow = float(np.nextafter(np.float32(narrow), np.float32(np.inf)))
-        return narrow
-    return up
-
-
-def split_float(value: int, bits: int) -> tuple[float, float]:
-    """``(hi, lo)``, floats of width ``bits`` with ``hi + lo == value`` to twice
-    the precision: ``(hi - t) + lo`` is then ``value - t`` with one rounding for
-    steps ``t`` near ``value`` (``hi - t`` is exact there, by Sterbenz's lemma)."""
-    hi, lo = _memo(_SPLIT, (value, bits), _split_float)
-    return float(hi), float(lo)
-
-
-def _split_float(value: int, bits: int) -> tuple[float, float]:
-    if bits <= 32:
-        hi = float(np.float32(value)) if abs(value) < 3.4e38 else math.inf
-        lo = float(np.float32(value - int(hi))) if math.isfinite(hi) else 0.0
-    else:
-        hi = float(value)
-        lo = float(value - int(hi))
-    return hi, lo
+def from_host(rates: Any) -> Array:
+    """The host route's NumPy rates as a CPU tensor on the same memory."""
+    return _torch().from_numpy(rates)

@@ -1,10 +1,10 @@
-r"""``BaseLR``: shared parameters, warmup, the schedule registry and evaluation.
+r"""``BaseLR``: the schedule contract (shared parameters, warmup, phases, evaluation).
 
 A schedule is a :class:`BaseLR` subclass that implements its decay rule once, in
 ``_decay_value(step, xp)``, with array-API operations of the namespace ``xp``.
 :class:`BaseLR` supplies what is common to every schedule:
 
-* parameter checks with errors naming the parameter and its value;
+* the shared parameters, checked with errors naming the parameter and its value;
 * the linear warmup
 
   .. math::
@@ -14,74 +14,40 @@ A schedule is a :class:`BaseLR` subclass that implements its decay rule once, in
   followed by the decay rule at :math:`d = t - W`;
 * evaluation on Python scalars (a fast route that returns ``float``) and on arrays
   of any array-API library (same namespace, device and shape as the step);
-* the registry behind ``BaseLR(type="name", ...)`` and ``@BaseLR.register``;
-* ``to_dict()``, equality, hashing and a readable ``repr``.
+* the phases of a schedule, its scale and its rate past the end.
+
+The registry behind ``BaseLR(type="name", ...)`` and ``@BaseLR.register``,
+``to_dict()``, equality, hashing, pickling and ``repr`` come from
+:class:`~arraylr._parameters.Parameters`; namespaces, dtypes and the routes of
+array steps from :mod:`arraylr._backend`, which hands this module prepared arrays
+and never calls a schedule.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 import sys
-from abc import ABCMeta, abstractmethod
-from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Literal, TypeVar, get_args
+from abc import abstractmethod
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 
-from ._backend import (
-    SCALAR,
-    Array,
-    Namespace,
-    Plan,
-    ceil_float,
-    evaluate,
-    exceeds_dtype,
-    float_bits,
-)
-from ._validation import (
-    bounded_copy,
-    check_choice,
-    check_float,
-    check_int,
-    check_ratio,
-    short_repr,
-    suggest,
-)
+from . import _backend
+from ._backend import BLOCKS, HOST, NUMPY_SCALARS, Plan
+from ._exact import FLOAT32_MAX, FLOAT32_TINY, ceil_float, exceeds_dtype, float_bits
+from ._parameters import Parameters
+from ._scalar import SCALAR, Array, Namespace
+from ._validation import check_choice, check_float, check_int, check_ratio, short_repr
 
 __all__ = ["WARMUP_TYPES", "BaseLR", "WarmupType"]
 
 WarmupType = Literal["linear", "cosine", "1-sqrt"]
 WARMUP_TYPES: tuple[str, ...] = get_args(WarmupType)
 
-_S = TypeVar("_S", bound="type[BaseLR]")
-
 _HUGE = sys.float_info.max
 """Scalar steps above this (``+inf``, or Python ints no float holds) give
 :attr:`BaseLR.final_lr`."""
-
-
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-FLOAT32_TINY = float(np.finfo(np.float32).smallest_normal)
-
-
-_NUMPY_SCALARS: dict[type, tuple[type, type]] = {
-    **{
-        t: (int, np.float64)
-        for t in (
-            np.bool_, np.int8, np.int16, np.int32, np.int64,
-            np.uint8, np.uint16, np.uint32, np.uint64,
-        )
-    },
-    np.float16: (float, np.float16),
-    np.float32: (float, np.float32),
-    np.float64: (float, np.float64),
-}  # fmt: skip
-"""NumPy scalar types that take the scalar route: how to read the step, and the
-type of the result (float64 for integer and bool steps, else the step's own).
-The float64 rate is rounded once to a narrower result type, which is within the
-float32 bound; other types (longdouble) take the array route."""
 
 
 def _is_numpy_scalar(step: Any) -> bool:
@@ -90,107 +56,7 @@ def _is_numpy_scalar(step: Any) -> bool:
     return isinstance(step, np.generic)
 
 
-_REGISTRY: dict[str, type[BaseLR]] = {}
-
-
-def _plain(value: Any) -> Any:
-    """``value`` as a plain JSON-serialisable Python object."""
-    if isinstance(value, BaseLR):
-        return value.to_dict()
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _hashable(value: Any) -> Any:
-    """A hashable image of a recorded parameter: equal for equal configs, whether
-    a child schedule was given as an object or as its ``to_dict()``."""
-    if isinstance(value, BaseLR):
-        if type(value).__dict__.get("type_name") is None:  # unregistered: by object
-            return (type(value), _hashable(value._params))
-        return _hashable(value.to_dict())
-    if isinstance(value, Mapping):
-        return tuple(sorted((str(k), _hashable(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_hashable(v) for v in value)
-    return _plain(value)
-
-
-def _show(value: Any) -> str:
-    """``repr`` text of a recorded parameter (child schedules by their repr)."""
-    if isinstance(value, BaseLR):
-        return repr(value)
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k!r}: {_show(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return repr(_plain(value))
-
-
-class _ScheduleMeta(ABCMeta):
-    """Metaclass that turns ``BaseLR(type=..., **config)`` into the right schedule.
-
-    It also drops ``_``-prefixed keyword arguments (config comments), rejects
-    unknown keywords with a did-you-mean, and records the parameters each
-    schedule was built with (for ``to_dict``, ``==``, ``hash`` and ``repr``).
-    """
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        kwargs = {k: v for k, v in kwargs.items() if not k.startswith("_")}
-        target: type[BaseLR] = cls  # type: ignore[assignment]
-        if "type" in kwargs:
-            target = cls._lookup(kwargs.pop("type"))  # type: ignore[attr-defined]
-            if not issubclass(target, cls):
-                raise TypeError(
-                    f"type={target.type_name!r} is {target.__name__}, which is not "
-                    f"a {cls.__name__}"
-                )
-        elif inspect.isabstract(cls):
-            raise TypeError(
-                f"{cls.__name__} is abstract: pass type=, one of "
-                f"{', '.join(map(repr, sorted(_REGISTRY)))}"
-            )
-        signature = target._init_signature()
-        valid = target._parameter_names()
-        for key in kwargs:
-            if key not in valid:
-                raise TypeError(
-                    f"{target.__name__} got an unexpected keyword argument "
-                    f"{key!r}{suggest(key, valid)} (valid: {', '.join(valid)}; "
-                    "keys starting with '_' are ignored as comments)"
-                )
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as exc:
-            raise TypeError(f"{target.__name__}: {exc}") from None
-        bound.apply_defaults()
-        # immutable copies, so that a caller who reuses its lists and dicts
-        # changes neither the schedule nor what to_dict/==/hash/repr report
-        for name in list(bound.arguments):
-            bound.arguments[name] = bounded_copy(name, bound.arguments[name])
-        obj = type.__call__(target, *bound.args, **bound.kwargs)
-        recorded: dict[str, Any] = {}
-        for name, val in bound.arguments.items():
-            kind = signature.parameters[name].kind
-            if kind is inspect.Parameter.VAR_KEYWORD:
-                recorded.update(val)
-            elif kind is not inspect.Parameter.VAR_POSITIONAL:
-                recorded[name] = val
-        obj._check_finite()
-        object.__setattr__(obj, "_params", recorded)
-        object.__setattr__(obj, "_frozen", True)
-        return obj
-
-
-class BaseLR(metaclass=_ScheduleMeta):
+class BaseLR(Parameters):
     r"""Base class of every learning-rate schedule :math:`\eta(t)`.
 
     ``BaseLR(type="exp", ...)`` builds the schedule registered under that name
@@ -246,9 +112,6 @@ class BaseLR(metaclass=_ScheduleMeta):
     ``_plateaus`` instead of selecting them itself.
     """
 
-    type_name: ClassVar[str | None] = None
-    """The name this class is registered under (``None`` if not registered)."""
-
     _propagates_nan: ClassVar[bool] = False
     """True when ``_decay_value`` already gives NaN for a NaN step."""
 
@@ -267,17 +130,12 @@ class BaseLR(metaclass=_ScheduleMeta):
         "decay_num_steps",
     )
 
-    _params: dict[str, Any]
-    _frozen: bool = False
-
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # ``__call__`` is ``value`` itself (one call less on the scalar route); a
         # subclass that overrides ``value`` gets its own ``value`` as ``__call__``
         if "value" in cls.__dict__ and "__call__" not in cls.__dict__:
             setattr(cls, "__call__", cls.__dict__["value"])  # noqa: B010
-
-    _signature: ClassVar[inspect.Signature | None] = None
 
     start_lr: float
     stop_lr: float
@@ -427,13 +285,9 @@ class BaseLR(metaclass=_ScheduleMeta):
         return self.stop_lr
 
     def _check_finite(self) -> None:
-        """Refuse a config whose derived values overflow (run after ``__init__``)."""
-        for name, val in self.describe().items():
-            if isinstance(val, float) and not math.isfinite(val):
-                raise ValueError(
-                    f"{type(self).__name__}: these parameters give {name}={val!r}, "
-                    "which must be finite (a value overflows float64)"
-                )
+        """Refuse a config whose derived values overflow, or whose rates do not
+        fit float32 (run after ``__init__``)."""
+        super()._check_finite()
         if self.scale > FLOAT32_MAX:
             raise ValueError(
                 f"{type(self).__name__}: the largest rate of these parameters is "
@@ -489,32 +343,56 @@ class BaseLR(metaclass=_ScheduleMeta):
         if dtype is None:
             # the conversions below call BaseLR's value, not self.value: a
             # subclass overriding value() has been called once already
-            route = _NUMPY_SCALARS.get(tp)
+            route = NUMPY_SCALARS.get(tp)
             if route is not None:  # a NumPy scalar: the scalar route, same kind out
                 return route[1](BaseLR.value(self, route[0](step)))
             if tp is np.ndarray:
                 if step.size == 1:  # one step (0-d or not): likewise, same shape
-                    route = _NUMPY_SCALARS.get(step.dtype.type)
+                    route = NUMPY_SCALARS.get(step.dtype.type)
                     if route is not None:
                         rate = BaseLR.value(self, route[0](step.item()))
                         return np.full(step.shape, rate, dtype=route[1])
-                return evaluate(self, step)
+                return self._evaluate(step)
             if isinstance(step, numbers.Real) and not _is_numpy_scalar(step):
                 # bool, int/float subclasses, Fraction: Python numbers
                 if isinstance(step, numbers.Integral):
                     return BaseLR.value(self, int(step))
                 return BaseLR.value(self, float(step))
-        return evaluate(self, step, dtype)
+        return self._evaluate(step, dtype)
 
     __call__ = value
+
+    def _evaluate(self, step: Any, dtype: object = None, inner: bool = False) -> Any:
+        """The rates at an array step: the backend layer prepares the step
+        (namespace, dtypes, route), this schedule composes its formula on what it
+        is handed, and the backend layer assembles the result.
+
+        ``inner=True`` is for a schedule evaluated inside another's formula (a
+        sequence's children): one expression in the step's own namespace (see
+        :func:`arraylr._backend.prepare`).
+        """
+        route, plan, array, restore = _backend.prepare(step, dtype, inner=inner)
+        if route == HOST:  # a NumPy view of a small PyTorch CPU tensor
+            # BaseLR's own value: a subclass that overrides value() was called on
+            # the tensor already, and is not called a second time on its view
+            rates = BaseLR.value(self, array, _backend.host_dtype(plan))
+            return _backend.from_host(rates)
+        if route == BLOCKS:
+            result, pieces = _backend.blocks(plan, array)
+            for block, low, high, target in pieces:
+                target[...] = self._compose(plan, block, low, high)
+        else:
+            result = self._compose(plan, array)
+        return _backend.finish(plan, array, result, restore)
 
     def _compose(
         self, plan: Plan, step: Array, low: Any = None, high: Any = None
     ) -> Array:
         """Clamp negative steps, split warmup from decay, apply the decay rule.
 
-        Called by the backend layer with a step array (a whole array, or a NumPy
-        or PyTorch CPU block) and the :class:`~arraylr._backend.Plan` it chose
+        Called by :meth:`_evaluate` with a step array the backend layer prepared
+        (a whole array, or a NumPy or PyTorch CPU block) and the
+        :class:`~arraylr._backend.Plan` it chose
         (namespace, dtypes, the kind of step).  ``low``/``high``, when given,
         bound the step values (eager blocks only): a clamp or branch that cannot
         change the result is then skipped.  A NaN bound compares false everywhere
@@ -618,161 +496,3 @@ class BaseLR(metaclass=_ScheduleMeta):
                 return xp.where(xp.isnan(t), t, level)
             value = xp.where(inside, level, value)
         return value
-
-    # ------------------------------------------------------------------ registry
-
-    @classmethod
-    def register(cls, name: str) -> Callable[[_S], _S]:
-        """Class decorator registering a schedule under ``type`` name ``name``.
-
-        Examples
-        --------
-        >>> from arraylr import BaseLR
-        >>> @BaseLR.register("halving")
-        ... class Halving(BaseLR):
-        ...     '''Halve the learning rate every ``period`` steps.'''
-        ...     _propagates_nan = True
-        ...     def __init__(self, start_lr, num_steps, stop_lr=0.0, period=100, **kw):
-        ...         super().__init__(start_lr, num_steps, stop_lr=stop_lr, **kw)
-        ...         self.period = period
-        ...     def _decay_value(self, step, xp):
-        ...         return self.start_lr * 0.5 ** xp.floor_divide(step, self.period)
-        >>> BaseLR(type="halving", start_lr=1.0, num_steps=1000, period=10)(25)
-        0.25
-        """
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"name must be a non-empty string, got name={name!r}")
-
-        def decorator(schedule: _S) -> _S:
-            if not (isinstance(schedule, type) and issubclass(schedule, BaseLR)):
-                raise TypeError(
-                    f"@BaseLR.register({name!r}) decorates BaseLR subclasses, "
-                    f"got {schedule!r}"
-                )
-            old = _REGISTRY.get(name)
-            if old is not None and (old.__module__, old.__qualname__) != (
-                schedule.__module__,
-                schedule.__qualname__,
-            ):
-                raise ValueError(
-                    f"type {name!r} is already registered to "
-                    f"{old.__module__}.{old.__qualname__}"
-                )
-            schedule.type_name = name
-            _REGISTRY[name] = schedule
-            return schedule
-
-        return decorator
-
-    @staticmethod
-    def registered_types() -> dict[str, type[BaseLR]]:
-        """A copy of the registry: ``type`` name -> schedule class."""
-        return dict(_REGISTRY)
-
-    @staticmethod
-    def _lookup(name: Any) -> type[BaseLR]:
-        if not isinstance(name, str) or name not in _REGISTRY:
-            hint = suggest(name, _REGISTRY) if isinstance(name, str) else ""
-            raise ValueError(
-                f"unknown schedule type={name!r}{hint} (known types: "
-                f"{', '.join(map(repr, sorted(_REGISTRY)))})"
-            )
-        return _REGISTRY[name]
-
-    @classmethod
-    def _init_signature(cls) -> inspect.Signature:
-        sig = cls.__dict__.get("_signature")
-        if sig is None:
-            full = inspect.signature(cls.__init__)
-            sig = full.replace(parameters=list(full.parameters.values())[1:])
-            cls._signature = sig
-        return sig
-
-    @classmethod
-    def _parameter_names(cls) -> list[str]:
-        """Keyword names accepted by ``cls``: its ``__init__``'s, and where that
-        takes ``**kwargs``, those of the ``__init__`` methods it passes them on to.
-        """
-        names: list[str] = []
-        for klass in cls.__mro__:
-            if not (isinstance(klass, type) and issubclass(klass, BaseLR)):
-                continue
-            params = klass._init_signature().parameters.values()
-            for p in params:
-                named = p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-                if named and p.name not in names:
-                    names.append(p.name)
-            if not any(p.kind is p.VAR_KEYWORD for p in params):
-                break
-        return names
-
-    # ----------------------------------------------------------- introspection
-
-    def to_dict(self) -> dict[str, Any]:
-        """The schedule as a plain JSON-serialisable dict; ``BaseLR(**d)`` rebuilds it.
-
-        Parameters that were left as ``None`` are omitted.
-        """
-        name = type(self).__dict__.get("type_name")
-        if name is None:
-            raise TypeError(
-                f"{type(self).__name__} is not registered: decorate it with "
-                '@BaseLR.register("name") to give it a type for to_dict()'
-            )
-        out: dict[str, Any] = {"type": name}
-        for key, val in self._params.items():
-            if val is not None:
-                out[key] = _plain(val)
-        return out
-
-    def describe(self) -> dict[str, Any]:
-        """Every resolved parameter and derived value, by name (for display)."""
-        names: list[str] = []
-        for klass in reversed(type(self).__mro__):
-            for name in klass.__dict__.get("_derived", ()):
-                if name not in names:
-                    names.append(name)
-        return {name: _plain(getattr(self, name)) for name in names}
-
-    def __repr__(self) -> str:
-        args = ", ".join(
-            f"{k}={_show(v)}" for k, v in self._params.items() if v is not None
-        )
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        assert isinstance(other, BaseLR)
-        return bool(_hashable(self._params) == _hashable(other._params))
-
-    def __hash__(self) -> int:
-        return hash((type(self), _hashable(self._params)))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if self._frozen:  # a class default until construction ends; reading
-            # __dict__ here would materialise it and slow every attribute read
-            raise AttributeError(
-                f"{type(self).__name__} is immutable: build a new schedule instead "
-                f"of setting {name!r}"
-            )
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), _thaw(self._params)))
-
-
-def _thaw(value: Any) -> Any:
-    """A frozen parameter as plain lists and dicts (child schedules kept)."""
-    if isinstance(value, Mapping):
-        return {k: _thaw(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_thaw(v) for v in value]
-    return value
-
-
-def _rebuild(cls: type[BaseLR], params: dict[str, Any]) -> BaseLR:
-    return cls(**params)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .base import BaseLR
 from .config import ConfigNote, load_config
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._backend import Array, Namespace, evaluate, exceeds_dtype
+from ._exact import exceeds_dtype
+from ._scalar import Array, Namespace
 from ._validation import check_boundaries, check_int
 from .base import BaseLR
 
@@ -186,4 +187,4 @@ def _child_value(child: BaseLR, step: Any, dtype: object = None) -> Any:
         or type(child).value is not BaseLR.value
     ):
         return child.value(step) if dtype is None else child.value(step, dtype=dtype)
-    return evaluate(child, step, dtype, inner=True)
+    return child._evaluate(step, dtype, inner=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._backend import SCALAR, Array, Namespace, exceeds_dtype, float_bits, split_float
+from ._exact import FLOAT32_MAX, exceeds_dtype, float_bits, split_float
+from ._scalar import SCALAR, Array, Namespace
 from ._validation import check_float
-from .base import FLOAT32_MAX, BaseLR, WarmupType
+from .base import BaseLR, WarmupType
 
 __all__ = ["LearningRateCosine"]
 

@@ -49,7 +49,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .base import BaseLR
 
 __all__ = [

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import SCALAR, Array, Namespace, exceeds_dtype
+from ._exact import exceeds_dtype
+from ._scalar import SCALAR, Array, Namespace
 from ._validation import check_bool, check_float, check_int
 from .base import BaseLR, WarmupType
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._backend import Namespace
+from ._exact import FLOAT32_MAX
+from ._scalar import Namespace
 from ._validation import check_float
-from .base import FLOAT32_MAX, BaseLR, WarmupType
+from .base import BaseLR, WarmupType
 
 __all__ = ["LearningRateInverseSqrt"]
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ._backend import Namespace
+from ._scalar import Namespace
 from ._validation import check_boundaries, check_float, short_repr
 from .base import BaseLR, WarmupType
 

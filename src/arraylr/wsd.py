@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from ._backend import (
-    SCALAR,
-    Array,
-    Namespace,
-    exceeds_dtype,
-    float_bits,
-    split_float,
-)
+from ._exact import FLOAT32_TINY, exceeds_dtype, float_bits, split_float
+from ._scalar import SCALAR, Array, Namespace
 from ._validation import check_choice, check_float, check_int, short_repr
-from .base import FLOAT32_TINY, BaseLR, WarmupType
+from .base import BaseLR, WarmupType
 
 __all__ = ["LearningRateWSD"]
 

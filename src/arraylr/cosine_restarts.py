@@ -1,0 +1,241 @@
+r"""Cosine annealing with warm restarts (SGDR): ``type="cosine_restarts"``."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from typing import Any
+
+from ._backend import xp_device
+from ._exact import ceil_float, exceeds_dtype, float_bits
+from ._scalar import SCALAR, Array, Namespace
+from ._validation import MAX_STEP, check_float, check_int
+from .base import BaseLR, WarmupType
+
+__all__ = ["LearningRateCosineRestarts"]
+
+
+@BaseLR.register("cosine_restarts")
+class LearningRateCosineRestarts(BaseLR):
+    r"""Cosine annealing with warm restarts (SGDR), after an optional warmup.
+
+    Cycle :math:`n = 0, 1, \dots` lasts :math:`P_n = P m^n` steps (``period``
+    :math:`P`, ``period_mult`` :math:`m`) and starts at decay step
+    :math:`s_n = P (m^n - 1) / (m - 1)` (:math:`s_n = nP` for :math:`m = 1`).
+    Inside cycle :math:`n`, with :math:`c = d - s_n`,
+
+    .. math::
+
+        \eta(d) = \eta_{end} + (\gamma^n \eta_0 - \eta_{end})\,
+            \tfrac{1}{2}\left(1 + \cos\frac{\pi c}{P_n}\right),
+
+    where :math:`\gamma` = ``peak_decay`` lowers each cycle's peak.  With
+    :math:`\gamma = 1` this is ``torch.optim.lr_scheduler.CosineAnnealingWarmRestarts
+    (T_0=P, T_mult=m, eta_min=stop_lr)``.  Cycles go on past ``num_steps``; a
+    peak never falls below ``stop_lr`` (:math:`\max(\gamma^n \eta_0,
+    \eta_{end})`), and the rate at step ``+inf`` is ``stop_lr``.  The cycle of a
+    step is found exactly: with integer arithmetic for integer steps, and for
+    floating steps by a closed form corrected against the cycle starts.
+
+    Parameters
+    ----------
+    start_lr, num_steps, stop_lr, stop_lr_ratio
+        See :class:`~arraylr.BaseLR`; ``stop_lr`` is the bottom of every cycle.
+    warmup_steps, warmup_ratio, warmup_start_factor, warmup_type
+        See :class:`~arraylr.BaseLR`.
+    period : int
+        :math:`P >= 1`, the length of the first cycle.
+    period_mult : int, optional
+        :math:`m >= 1` (default 1: equal cycles).
+    peak_decay : float, optional
+        :math:`\gamma` in (0, 1] (default 1).
+
+    Examples
+    --------
+    >>> from arraylr import BaseLR
+    >>> lr = BaseLR(type="cosine_restarts", start_lr=1.0, stop_lr=0.0,
+    ...             num_steps=1000, period=100, period_mult=2, peak_decay=0.5)
+    >>> lr(0), lr(50), lr(100), lr(200), lr(300)
+    (1.0, 0.5, 0.5, 0.25, 0.25)
+    """
+
+    _propagates_nan = True
+    _derived = ("period", "period_mult", "peak_decay")
+
+    period: int
+    period_mult: int
+    peak_decay: float
+
+    def __init__(
+        self,
+        start_lr: float,
+        num_steps: int,
+        period: int,
+        stop_lr: float | None = None,
+        stop_lr_ratio: float | None = None,
+        period_mult: int = 1,
+        peak_decay: float = 1.0,
+        warmup_steps: int = 0,
+        warmup_ratio: float | None = None,
+        warmup_start_factor: float = 0.0,
+        warmup_type: WarmupType | None = None,
+    ) -> None:
+        super().__init__(
+            start_lr,
+            num_steps,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+            warmup_steps=warmup_steps,
+            warmup_ratio=warmup_ratio,
+            warmup_start_factor=warmup_start_factor,
+            warmup_type=warmup_type,
+        )
+        if self.stop_lr > self.start_lr:
+            raise ValueError(
+                "cosine_restarts needs stop_lr <= start_lr (stop_lr is the bottom of "
+                f"every cycle), got stop_lr={self.stop_lr!r} with "
+                f"start_lr={self.start_lr!r}"
+            )
+        self.period = check_int("period", period, minimum=1)
+        # an integer, as torch's T_mult: cycle starts are then integers
+        self.period_mult = check_int("period_mult", period_mult, minimum=1)
+        self.peak_decay = check_float(
+            "peak_decay", peak_decay, positive=True, at_most=1.0
+        )
+        self._log_decay = math.log(self.peak_decay)
+        self._log_mult = math.log(self.period_mult)
+        # cycle n starts at decay step starts[n]; the table ends with the first
+        # start past the int64 range (with m >= 2 that is at most 64 cycles)
+        starts = [0]
+        if self.period_mult > 1:
+            while starts[-1] <= MAX_STEP:
+                starts.append(
+                    starts[-1] + self.period * self.period_mult ** (len(starts) - 1)
+                )
+        self._starts = tuple(starts)
+        self._lengths = tuple(
+            float(self.period * self.period_mult**n) for n in range(len(starts))
+        )
+        self._peaks = tuple(self._peak(n) for n in range(len(starts)))
+
+    def _peak(self, n: int) -> float:
+        """Cycle ``n``'s peak, in float64 from the exact ``n`` (never below stop_lr;
+        ``peak_decay <= 1`` cannot overflow, only underflow to 0)."""
+        return max(self.start_lr * self.peak_decay**n, self.stop_lr)
+
+    def phases(self) -> list[tuple[int, str]]:
+        extra: list[tuple[int, str]] = []
+        n = 1
+        while len(extra) < 20:
+            if self.period_mult == 1:
+                start = self.warmup_steps + n * self.period
+            elif n < len(self._starts):
+                start = self.warmup_steps + self._starts[n]
+            else:
+                break
+            if start >= self.num_steps:
+                break
+            extra.append((start, f"restart {n}"))
+            n += 1
+        return sorted(set(super().phases() + extra))
+
+    def _wave(self, peak: Any, offset: Any, length: Any, xp: Namespace) -> Any:
+        wave = 0.5 * (1 + xp.cos(xp.pi * (offset / length)))
+        return self.stop_lr + (peak - self.stop_lr) * wave
+
+    def _peak_of(self, n: Any, xp: Namespace) -> Any:
+        """Equal cycles: ``max(start_lr * peak_decay**n, stop_lr)`` for a floating
+        cycle index ``n``, through exp(n log gamma) from float64 log gamma (a
+        float32 ``peak_decay**n`` would compound the rounding of gamma n times)."""
+        if self.peak_decay == 1.0:
+            return self.start_lr
+        return xp.maximum(self.start_lr * xp.exp(n * self._log_decay), self.stop_lr)
+
+    def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        p, m = self.period, self.period_mult
+        if xp is SCALAR:  # Python numbers: exact cycle index, float64 peak
+            if m == 1:
+                n = int(step // p)
+                return self._wave(self._peak(n), step - n * p, p, xp)
+            n = bisect.bisect_right(self._starts, step) - 1
+            return self._wave(
+                self._peaks[n], step - self._starts[n], self._lengths[n], xp
+            )
+        past_end = step == xp.inf
+        step = xp.where(past_end, 0.0, step)  # no inf - inf below
+        if m == 1:
+            # floor(d / p), then corrected: under XLA d / p is d * (1 / p), which
+            # puts a restart step d = k p at the bottom of cycle k - 1
+            n = xp.floor(step / float(p))
+            offset = step - n * p
+            n = xp.where(offset >= p, n + 1, xp.where(offset < 0, n - 1, n))
+            offset = step - n * p
+            value = self._wave(self._peak_of(n, xp), offset, float(p), xp)
+        else:
+            bits = float_bits(xp, step.dtype)
+            index = self._cycle_index(
+                step, xp, [ceil_float(s, bits) for s in self._starts]
+            )
+            starts = self._table(xp, step, [float(s) for s in self._starts])
+            offset = step - _take(xp, starts, index)
+            value = self._from_index(index, offset, xp, step)
+        return xp.where(past_end, self.stop_lr, value)  # the rate past the end
+
+    def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
+        p, m = self.period, self.period_mult
+        if m == 1 and exceeds_dtype(xp, step, p):  # one cycle in range
+            return self._wave(self.start_lr, xp.astype(step, dtype), float(p), xp)
+        if m == 1:  # exact integer cycle index and offset
+            n = step // p
+            offset = xp.astype(step - n * p, dtype)
+            return self._wave(
+                self._peak_of(xp.astype(n, dtype), xp), offset, float(p), xp
+            )
+        top = int(xp.iinfo(step.dtype).max)
+        clipped = [min(s, top) for s in self._starts]  # the dtype's reach
+        floating = xp.astype(step, dtype)
+        index = self._cycle_index(floating, xp, clipped, step)
+        starts = self._table(xp, step, clipped, step.dtype)
+        offset = xp.astype(step - _take(xp, starts, index), dtype)
+        return self._from_index(index, offset, xp, floating)
+
+    def _cycle_index(
+        self, step: Any, xp: Namespace, edges: list[Any], exact: Any = None
+    ) -> Any:
+        """The cycle of each decay step (period_mult >= 2): the closed form in the
+        compute dtype, then corrected against the table of cycle starts, compared
+        exactly (``exact``: the integer steps; else the floating ``step`` against
+        starts rounded up)."""
+        last = len(self._starts) - 2  # the last cycle that starts within int64
+        guess = xp.floor(
+            xp.log1p(step * ((self.period_mult - 1) / self.period)) / self._log_mult
+        )
+        guess = xp.clip(xp.where(xp.isnan(guess), 0.0, guess), 0.0, float(last))
+        index = xp.astype(guess, xp.int32)
+        key = step if exact is None else exact
+        table = self._table(xp, key, edges, key.dtype)
+        up = xp.minimum(index + 1, last + 1)
+        index = xp.where(key >= _take(xp, table, up), index + 1, index)
+        index = xp.minimum(index, last)
+        return xp.where(key < _take(xp, table, index), index - 1, index)
+
+    def _from_index(self, index: Any, offset: Any, xp: Namespace, like: Any) -> Any:
+        lengths = self._table(xp, like, list(self._lengths))
+        peaks = self._table(xp, like, list(self._peaks))
+        return self._wave(
+            _take(xp, peaks, index), offset, _take(xp, lengths, index), xp
+        )
+
+    @staticmethod
+    def _table(xp: Namespace, like: Any, values: list[Any], dtype: Any = None) -> Any:
+        return xp.asarray(
+            values, dtype=like.dtype if dtype is None else dtype, device=xp_device(like)
+        )
+
+
+def _take(xp: Namespace, table: Any, index: Any) -> Any:
+    """``table[index]`` for an index array of any shape (the standard's ``take``
+    wants 1-D indices)."""
+    shape = index.shape
+    flat = xp.take(table, xp.reshape(index, (-1,)), axis=0)
+    return xp.reshape(flat, shape)

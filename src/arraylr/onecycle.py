@@ -1,0 +1,142 @@
+r"""The one-cycle policy: ``type="onecycle"``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal, get_args
+
+from ._scalar import Namespace
+from ._validation import check_choice, check_float, short_repr
+from .base import BaseLR
+
+__all__ = ["LearningRateOneCycle"]
+
+Anneal = Literal["cos", "linear"]
+
+
+@BaseLR.register("onecycle")
+class LearningRateOneCycle(BaseLR):
+    r"""The one-cycle policy: anneal up to a peak, then down to a floor.
+
+    With :math:`T` = ``num_steps``, :math:`U = \lfloor \rho T \rfloor` steps up
+    (``pct_start`` :math:`\rho`), the peak :math:`\eta_0` = ``start_lr``,
+    :math:`\eta_{init} = \eta_0 / \delta` (``div_factor``) and
+    :math:`\eta_{min} = \eta_0 / (\delta \phi)` (``final_div_factor`` :math:`\phi`),
+
+    .. math::
+
+        \eta(t) = \begin{cases}
+            A(\eta_{init}, \eta_0, t / U) & t < U \\
+            A(\eta_0, \eta_{min}, (t - U) / (T - U)) & U \le t < T \\
+            \eta_{min} & t \ge T
+        \end{cases}
+
+    where :math:`A(a, b, p) = b + \tfrac{a - b}{2}(1 + \cos \pi p)` (``anneal="cos"``)
+    or :math:`a + (b - a) p` (``"linear"``).  This is
+    ``optax.cosine_onecycle_schedule(T, start_lr, pct_start, div_factor,
+    final_div_factor)``; ``torch.optim.lr_scheduler.OneCycleLR`` is the same
+    shape with its phase ends one step earlier.  The up phase replaces the shared
+    linear warmup, so there are no warmup parameters.
+
+    Parameters
+    ----------
+    start_lr : float
+        The peak learning rate :math:`\eta_0`.
+    num_steps : int
+        :math:`T > 0`.
+    pct_start : float, optional
+        :math:`\rho` in [0, 1) (default 0.3).
+    div_factor : float, optional
+        :math:`\delta > 0` (default 25).
+    final_div_factor : float, optional
+        :math:`\phi > 0` (default 1e4).
+    anneal : {"cos", "linear"}, optional
+        The shape of both phases (default ``"cos"``).
+
+    Examples
+    --------
+    >>> from arraylr import BaseLR
+    >>> lr = BaseLR(type="onecycle", start_lr=1.0, num_steps=100, pct_start=0.25,
+    ...             div_factor=10.0, final_div_factor=10.0, anneal="linear")
+    >>> lr(0), lr(25), lr(100)
+    (0.1, 1.0, 0.01)
+    """
+
+    _propagates_nan = True
+    _derived = (
+        "pct_start",
+        "div_factor",
+        "final_div_factor",
+        "anneal",
+        "initial_lr",
+        "up_steps",
+    )
+
+    pct_start: float
+    div_factor: float
+    final_div_factor: float
+    anneal: str
+    initial_lr: float
+    up_steps: int
+
+    def __init__(
+        self,
+        start_lr: float,
+        num_steps: int,
+        pct_start: float = 0.3,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        anneal: Anneal = "cos",
+    ) -> None:
+        peak = check_float("start_lr", start_lr, positive=True)
+        div = check_float("div_factor", div_factor, positive=True)
+        final = check_float("final_div_factor", final_div_factor, positive=True)
+        for name, given, rate in (
+            ("div_factor", div_factor, peak / div),
+            ("final_div_factor", final_div_factor, peak / div / final),
+        ):
+            if not math.isfinite(rate):
+                raise ValueError(
+                    f"{name}={short_repr(given)} with start_lr={peak!r} gives a rate "
+                    f"of {rate!r}: it must be finite"
+                )
+        super().__init__(peak, num_steps, stop_lr=peak / div / final)
+        if self.num_steps == 0:
+            raise ValueError("onecycle needs num_steps > 0, got num_steps=0")
+        pct = check_float("pct_start", pct_start, nonnegative=True)
+        if pct >= 1:
+            raise ValueError(
+                f"pct_start must be in [0, 1), got pct_start={pct_start!r}"
+            )
+        self.pct_start = pct
+        self.div_factor = div
+        self.final_div_factor = final
+        self.anneal = check_choice("anneal", anneal, get_args(Anneal))
+        self.initial_lr = peak / div
+        self.up_steps = int(pct * self.num_steps)
+        self._plateaus = ((self.num_steps, None, self.stop_lr),)
+
+    @property
+    def scale(self) -> float:
+        return max(self.start_lr, self.initial_lr, self.stop_lr)
+
+    def phases(self) -> list[tuple[int, str]]:
+        return sorted(set([*super().phases(), (self.up_steps, "peak")]))
+
+    def _interpolate(self, a: float, b: float, p: Any, xp: Namespace) -> Any:
+        if self.anneal == "cos":
+            return b + (a - b) / 2.0 * (xp.cos(xp.pi * p) + 1)
+        return a + (b - a) * p
+
+    def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        up, total = self.up_steps, self.num_steps
+        rising = self._interpolate(
+            self.initial_lr, self.start_lr, step / float(max(up, 1)), xp
+        )
+        falling = self._interpolate(
+            self.start_lr,
+            self.stop_lr,
+            (step - float(up)) / float(max(total - up, 1)),
+            xp,
+        )
+        return xp.where(step < float(up), rising, falling)
