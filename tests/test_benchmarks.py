@@ -27,9 +27,11 @@ def run_module():  # type: ignore[no-untyped-def]
 def few_calls(run_module, monkeypatch):  # type: ignore[no-untyped-def]
     """Time each call a few times only: the smoke tests check that every case
     runs and reports, not how fast (no timing is asserted)."""
-    timed = run_module.per_call
+    timed = run_module.harness.per_call
     monkeypatch.setattr(
-        run_module, "per_call", lambda fn, number, repeat: timed(fn, min(number, 20), 1)
+        run_module.harness,
+        "per_call",
+        lambda fn, number, repeat: timed(fn, min(number, 20), 1),
     )
 
 
@@ -64,13 +66,13 @@ def test_baselines_match_arraylr(run_module) -> None:  # type: ignore[no-untyped
 
     n = 30_000
     steps = np.arange(-5, n + 50)
-    for name, fn in run_module.numpy_baselines(n).items():
-        lr = arraylr.BaseLR(**run_module.configs(n)[name])
+    for name, fn in run_module.baselines.numpy_baselines(n).items():
+        lr = arraylr.BaseLR(**run_module.baselines.configs(n)[name])
         np.testing.assert_allclose(
             fn(np.maximum(steps, 0)), lr(steps), rtol=0, atol=1e-18
         )
-    for name, fn in run_module.bare_functions(n).items():
-        lr = arraylr.BaseLR(**run_module.configs(n)[name])
+    for name, fn in run_module.baselines.bare_functions(n).items():
+        lr = arraylr.BaseLR(**run_module.baselines.configs(n)[name])
         for step in range(0, n + 10, 997):
             assert fn(step) == pytest.approx(lr(step), rel=1e-15, abs=1e-18)
 
@@ -78,7 +80,7 @@ def test_baselines_match_arraylr(run_module) -> None:  # type: ignore[no-untyped
 def test_sweep_scalar_and_busy_cases(
     run_module, capsys, tmp_path, monkeypatch, few_calls
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(run_module, "SWEEP_SIZES", [0, 1, 100])
+    monkeypatch.setattr(run_module.cases, "SWEEP_SIZES", [0, 1, 100])
     image = tmp_path / "sweep.png"
     cases = ["sweep", "npscalar", "busy"]
     assert (

@@ -1,0 +1,1 @@
+"""arraylr's benchmark runner: ``python benchmarks/run.py`` (see run.py)."""

@@ -1,0 +1,148 @@
+"""The benchmark report: the machine, the tables (every row, and the size sweep
+condensed), and the plot of the sweep."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .baselines import have
+from .harness import Row
+
+ZERO_D_X = 0.2
+"""Where the plot puts the 0-d point (left of one step, on the log axis)."""
+
+
+def plot_sweep(rows: list[Row], path: str) -> None:
+    """Time per call against the number of steps, log-log, one panel per library
+    and schedule."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = sorted({(r.case, r.schedule) for r in rows if r.case.startswith("sweep")})
+    if not panels:
+        return
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.6 * len(panels), 3.6), dpi=110, sharey=True
+    )
+    axes = np.atleast_1d(axes)
+    styles = {"arraylr": "-o", "hand-written": "--s", "reference": ":^"}
+    for ax, (case, schedule) in zip(axes, panels, strict=True):
+        here = [r for r in rows if (r.case, r.schedule) == (case, schedule)]
+        for impl in dict.fromkeys(r.impl for r in here):
+            points = sorted(
+                (r.extra["size"] or ZERO_D_X, r.seconds) for r in here if r.impl == impl
+            )
+            style = next(v for k, v in styles.items() if impl.startswith(k))
+            ax.loglog(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                style,
+                label=impl.split(" (")[0],
+                markersize=4,
+                linewidth=1.4,
+            )
+        ax.set_title(f"{case.split()[1]}: {schedule}", fontsize=10)
+        ax.set_xlabel("steps per call")
+        ticks = [ZERO_D_X, 1, 10**2, 10**4, 10**6]
+        ax.set_xticks(ticks, ["0-d", "1", "100", "10k", "1M"])
+        ax.grid(True, which="both", alpha=0.25)
+    axes[0].set_ylabel("seconds per call")
+    axes[0].legend(fontsize=8, loc="upper left")
+    fig.suptitle("arraylr vs hand-written code and the reference", fontsize=11)
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = [f"Python {platform.python_version()}", f"NumPy {np.__version__}"]
+    for mod in ("torch", "jax", "optax", "deepmd"):
+        if have(mod):
+            module = importlib.import_module(mod)
+            versions.append(f"{mod} {getattr(module, '__version__', '?')}")
+    return f"{cpu}, {os.cpu_count()} cores; " + ", ".join(versions)
+
+
+def fmt_time(seconds: float) -> str:
+    if seconds < 1e-3:
+        return (
+            f"{seconds * 1e9:,.0f} ns" if seconds < 1e-6 else f"{seconds * 1e6:,.1f} us"
+        )
+    return f"{seconds * 1e3:,.1f} ms"
+
+
+def table(rows: list[Row], n: int) -> str:
+    lines = [
+        f"Machine: {machine()}",
+        f"Array cases: {n:,} steps. "
+        "`x arraylr` = time / arraylr's time in the same run.",
+        "",
+        "| case | schedule | implementation | median | x arraylr | memory / note |",
+        "| --- | --- | --- | ---: | ---: | ---: |",
+    ]
+    base: dict[tuple[str, str, Any], float] = {}
+    for row in rows:  # the first arraylr row of a case is its unit
+        if row.impl.startswith("arraylr"):
+            base.setdefault(
+                (row.case, row.schedule, row.extra.get("size")), row.seconds
+            )
+    for row in rows:
+        size = row.extra.get("size")
+        ref = base.get((row.case, row.schedule, size))
+        ratio = f"{row.seconds / ref:.2f}" if ref else ""
+        peak = f"{row.extra['peak']:.2f} x output" if "peak" in row.extra else ""
+        case = row.case
+        if size is not None:
+            case += f" ({'0-d' if size == 0 else f'{int(size):,}'})"
+        lines.append(
+            f"| {case} | {row.schedule} | {row.impl} | "
+            f"{fmt_time(row.seconds)} | {ratio} | {peak or row.note} |"
+        )
+    return "\n".join(lines)
+
+
+def sweep_table(rows: list[Row]) -> str:
+    """The size sweep condensed, one line per library, schedule and size (the
+    README's table): arraylr's time, and each peer's with its ratio to it."""
+    sweep = [r for r in rows if r.case.startswith("sweep ")]
+    if not sweep:
+        return ""
+    lines = [
+        "| library | schedule | steps | arraylr | hand-written (x arraylr) "
+        "| reference (x arraylr) |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    cells: dict[tuple[str, str, float], dict[str, float]] = {}
+    for row in sweep:
+        key = (row.case.removeprefix("sweep "), row.schedule, row.extra["size"])
+        impl = row.impl.split(" ")[0]  # arraylr, hand-written, reference
+        cells.setdefault(key, {})[impl] = row.seconds
+    for (library, schedule, size), found in cells.items():
+        ours = found["arraylr"]
+        peers = [
+            f"{fmt_time(found[p])} ({found[p] / ours:.2f})" if p in found else ""
+            for p in ("hand-written", "reference")
+        ]
+        steps = "0-d" if size == 0 else f"{int(size):,}"
+        lines.append(
+            f"| {library} | {schedule} | {steps} | {fmt_time(ours)} | "
+            f"{peers[0]} | {peers[1]} |"
+        )
+    return "\n".join(lines)
