@@ -19,8 +19,9 @@ ZERO_D_X = 0.2
 
 
 def plot_sweep(rows: list[Row], path: str) -> None:
-    """Time per call against the number of steps, log-log, one panel per library
-    and schedule."""
+    """Time per call against the number of steps, log-log: a grid of panels, two
+    a row (one per library and schedule), each with its own legend, readable at
+    the width of a README (about 900 pixels)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -29,12 +30,17 @@ def plot_sweep(rows: list[Row], path: str) -> None:
     panels = sorted({(r.case, r.schedule) for r in rows if r.case.startswith("sweep")})
     if not panels:
         return
+    columns = min(2, len(panels))
+    lines = -(-len(panels) // columns)
     fig, axes = plt.subplots(
-        1, len(panels), figsize=(3.6 * len(panels), 3.6), dpi=110, sharey=True
+        lines,
+        columns,
+        figsize=(4.6 * columns, 3.5 * lines),
+        dpi=100,
+        squeeze=False,
     )
-    axes = np.atleast_1d(axes)
     styles = {"arraylr": "-o", "hand-written": "--s", "reference": ":^"}
-    for ax, (case, schedule) in zip(axes, panels, strict=True):
+    for ax, (case, schedule) in zip(axes.flat, panels, strict=False):
         here = [r for r in rows if (r.case, r.schedule) == (case, schedule)]
         for impl in dict.fromkeys(r.impl for r in here):
             points = sorted(
@@ -45,18 +51,21 @@ def plot_sweep(rows: list[Row], path: str) -> None:
                 [p[0] for p in points],
                 [p[1] for p in points],
                 style,
-                label=impl.split(" (")[0],
-                markersize=4,
-                linewidth=1.4,
+                label=impl.split(" (")[0],  # hand-written numpy / torch, by panel
+                markersize=5,
+                linewidth=1.6,
             )
-        ax.set_title(f"{case.split()[1]}: {schedule}", fontsize=10)
+        library = case.split()[1]
+        ax.set_title(f"{schedule} on {'NumPy' if library == 'numpy' else 'PyTorch'}")
         ax.set_xlabel("steps per call")
+        ax.set_ylabel("seconds per call")
         ticks = [ZERO_D_X, 1, 10**2, 10**4, 10**6]
         ax.set_xticks(ticks, ["0-d", "1", "100", "10k", "1M"])
         ax.grid(True, which="both", alpha=0.25)
-    axes[0].set_ylabel("seconds per call")
-    axes[0].legend(fontsize=8, loc="upper left")
-    fig.suptitle("arraylr vs hand-written code and the reference", fontsize=11)
+        ax.legend(fontsize=9, loc="upper left")
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
+    fig.suptitle("Time per call: arraylr, hand-written code, the reference")
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -33,6 +34,13 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 autodoc_member_order = "bysource"
+# the integrations' frameworks: documented from their real modules where they are
+# installed (the test suite's build), mocked where not (the light ``docs`` extra)
+autodoc_mock_imports = [
+    name
+    for name in ("torch", "keras", "jax", "deepmd", "dargs")
+    if importlib.util.find_spec(name) is None
+]
 autodoc_typehints = "none"
 autodoc_default_options = {"members": True, "show-inheritance": False}
 nitpicky = False

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from arraylr import BaseLR
@@ -40,13 +41,55 @@ def test_show_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     data = json.loads(out)
     assert data["type"] == "exp"
-    assert data["config"]["num_steps"] == 4000
+    # what the input says (and the command line), nothing the reader filled in
+    assert data["config"] == {
+        "type": "exp",
+        "start_lr": 0.001,
+        "stop_lr": 3.51e-08,
+        "decay_steps": 5000,
+        "warmup_steps": 1000,
+        "num_steps": 4000,
+    }
     assert data["resolved"]["decay_steps"] == 100  # 5000 >= T = 3000: adjusted
+    assert data["derived"]["decay_steps"] == 100
+    assert data["defaults"] == {"warmup_type": "linear", "smooth": False}
     steps = [m["step"] for m in data["milestones"]]
     assert steps[0] == 0 and steps[-1] == 4000 and 1000 in steps
-    lr = BaseLR(**data["config"])
+    lr = BaseLR(**data["schedule"])
     for m in data["milestones"]:
         assert m["learning_rate"] == pytest.approx(lr(m["step"]), rel=0, abs=5e-19)
+
+
+def test_show_says_what_the_file_says(capsys: pytest.CaptureFixture[str]) -> None:
+    # examples/cosine.yaml sets warmup_ratio, stop_lr_ratio and warmup_start_factor
+    pytest.importorskip("yaml")
+    code, out, _ = run(capsys, "show", str(EXAMPLES / "cosine.yaml"))
+    assert code == 0
+    assert "warmup_steps     5000  (derived)\n" in out  # from warmup_ratio, not 0
+    assert "exponent         1  (default)\n" in out
+    assert "warmup_type      linear  (default)\n" in out
+    assert "stop_lr          1e-05  (derived)\n" in out
+    assert "num_steps        100000\n" in out  # as the file says it
+    assert "config says" not in out
+    code, out, _ = run(capsys, "show", str(EXAMPLES / "cosine.yaml"), "--json")
+    data = json.loads(out)
+    assert data["config"] == {
+        "type": "cosine",
+        "start_lr": 1e-3,
+        "stop_lr_ratio": 0.01,
+        "num_steps": 100000,
+        "warmup_ratio": 0.05,
+        "warmup_start_factor": 0.1,
+    }
+    assert data["defaults"] == {"warmup_type": "linear", "exponent": 1.0}
+    assert set(data["derived"]) == {
+        "stop_lr",
+        "warmup_steps",
+        "warmup_start_lr",
+        "decay_num_steps",
+        "lr_min_factor",
+    }
+    assert BaseLR(**data["schedule"]) == BaseLR(**data["config"])
 
 
 def test_show_notes_deepmd_trainer_keys(
@@ -121,7 +164,7 @@ def test_plot_without_matplotlib(
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     code, _, err = run(capsys, "plot", DEEPMD, "-o", str(tmp_path / "x.png"))
     assert code == 2
-    assert "needs matplotlib: pip install 'arraylr[plot]'" in err
+    assert "needs matplotlib: pip install matplotlib" in err
 
 
 def test_check_passes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -214,11 +257,60 @@ def test_step_labels_and_merged_phase_marks() -> None:
         (9e5, "x", "a"),
     ]
     assert _phase_marks(marks, span=1e6) == [
-        (1000, "end of warmup", "a"),
+        (1000, "end of warmup", "0.25"),  # marks of two schedules: grey
         (9e5, "x", "a"),
     ]
+    many = [(i, f"restart {i}", "a") for i in range(1, 6)]
+    assert _phase_marks(many, span=1000) == [
+        (1, "restart 1 / restart 2 (+3 more)", "a")
+    ]
     close = [(10, "end of warmup", "a"), (11, "peak", "b")]
-    assert _phase_marks(close, span=100) == [(10, "end of warmup / peak", "a")]
+    assert _phase_marks(close, span=100) == [(10, "end of warmup / peak", "0.25")]
+    same = [(10, "end of warmup", "a"), (11, "peak", "a")]
+    assert _phase_marks(same, span=100) == [(10, "end of warmup / peak", "a")]
+
+
+@pytest.mark.parametrize("layout", ["plain", "normalise", "panels", "log"])
+def test_plot_labels_never_cross_curves(layout: str) -> None:
+    # phase labels above each plotting area, apart from each other; legends
+    # below it; --normalise scales rates as well as steps
+    pytest.importorskip("matplotlib")
+    from arraylr.cli import draw
+
+    wsd = BaseLR(
+        type="wsd", start_lr=1e-3, stop_lr=1e-5, num_steps=100_000, warmup_steps=5000
+    )
+    cosine = BaseLR(
+        type="cosine", start_lr=2.0, stop_lr=0.0, num_steps=40_000, warmup_steps=4000
+    )
+    restarts = BaseLR(
+        type="cosine_restarts", start_lr=1.0, stop_lr=0.0, num_steps=1000, period=100
+    )
+    fig = draw(
+        [("a.json", wsd), ("b.json", cosine), ("c.json", restarts)],
+        normalise=layout == "normalise",
+        panels=layout == "panels",
+        log=layout == "log",
+    )
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        area = ax.get_window_extent(renderer)
+        labels = [t.get_window_extent(renderer) for t in ax.texts]
+        assert labels
+        for box in labels:
+            assert box.y0 >= area.y1, "a phase label inside the plotting area"
+        for i, box in enumerate(labels):
+            for other in labels[i + 1 :]:
+                assert not box.overlaps(other), "phase labels print over each other"
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert legend.y1 <= area.y0, "the legend covers the plotting area"
+        if layout == "normalise":
+            peaks = [np.nanmax(line.get_ydata()) for line in ax.get_lines()[:1]]
+            assert peaks == [pytest.approx(1.0)]
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
 
 
 @pytest.mark.parametrize("layout", [[], ["--normalise"], ["--panels"], ["--log"]])

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,86 @@ def test_sphinx_site_builds_without_warnings(tmp_path: Path) -> None:
         "configs",
     ):
         assert name in api, name
+    problems = [
+        f"{page.relative_to(tmp_path / 'html')}: {problem}"
+        for page in sorted((tmp_path / "html").rglob("*.html"))
+        for problem in table_problems(page.read_text())
+    ]
+    assert not problems, "\n".join(problems)
+
+
+class _Tables(HTMLParser):
+    """The text of every cell of every table of a page, row by row (tables of
+    Sphinx's generated indexes are left empty)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+        self._skip = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+            self._skip = "indextable" in (dict(attrs).get("class") or "")
+        elif self._skip:  # Sphinx's own index pages (icon columns)
+            return
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables and self.tables[-1]:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def table_problems(html: str) -> list[str]:
+    """What is wrong with the tables of an HTML page: a row with fewer or more
+    cells than the header, an empty cell, or a cell that stops mid-sentence (a
+    trailing comma, an unclosed parenthesis): the marks of a source line that
+    became a row of its own."""
+    parser = _Tables()
+    parser.feed(html)
+    problems = []
+    for t, rows in enumerate(parser.tables):
+        rows = [row for row in rows if row]
+        if not rows:
+            continue
+        width = len(rows[0])
+        for r, row in enumerate(rows):
+            where = f"table {t + 1} row {r + 1}"
+            if len(row) != width:
+                problems.append(f"{where}: {len(row)} cells, the header has {width}")
+            for cell in row:
+                if not cell:
+                    problems.append(f"{where}: an empty cell")
+                elif cell.endswith(",") or cell.count("(") != cell.count(")"):
+                    problems.append(f"{where}: a cell stops mid-sentence: {cell!r}")
+    return problems
+
+
+def test_table_check_catches_a_broken_table() -> None:
+    # the DeePMD-kit migration table as it was built before: each source line a
+    # row, cells split across rows, empty right-hand cells
+    broken = (
+        "<table><thead><tr><th>DeePMD-kit</th><th>arraylr</th></tr></thead><tbody>"
+        "<tr><td>type, start_lr,</td><td>the same names</td></tr>"
+        "<tr><td>warmup_ratio,</td><td></td></tr>"
+        "<tr><td>exp: decay_steps,</td><td>the same (decay_steps &gt;= T is</td></tr>"
+        "<tr><td>decay_rate</td></tr></tbody></table>"
+    )
+    found = table_problems(broken)
+    assert len(found) == 6, found
+    assert any("1 cells, the header has 2" in p for p in found)
+    assert any("an empty cell" in p for p in found)
+    fixed = broken.replace("<td></td>", "<td>x</td>").replace(",<", "<")
+    fixed = fixed.replace(" is<", " is)<").replace(
+        "rate</td></tr>", "r</td><td>y</td></tr>"
+    )
+    assert table_problems(fixed) == []

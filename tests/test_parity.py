@@ -588,6 +588,37 @@ def test_keras_schedule_trains_and_serialises(backend: str) -> None:
     assert run.stdout.split() == ["ok", backend]
 
 
+def test_schedule_given_straight_to_keras_says_to_wrap_it() -> None:
+    # Keras calls a plain callable learning rate with no argument, at fit()
+    keras_is_installed()
+    code = textwrap.dedent(
+        """
+        import keras, numpy as np
+        from arraylr import BaseLR
+        lr = BaseLR(type="cosine", start_lr=1e-3, stop_lr=1e-5, num_steps=100)
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss="mse")
+        try:
+            model.fit(np.zeros((8, 2)), np.zeros((8, 1)), verbose=0)
+        except TypeError as e:
+            print(e)
+        """
+    )
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (
+        "LearningRateCosine.value() needs the step: schedule(step). A schedule given "
+        "straight to a Keras optimizer as learning_rate is called without one; wrap "
+        "it: learning_rate=arraylr.keras.KerasSchedule(schedule)"
+    ) in run.stdout, run.stderr[-2000:]
+
+
 def test_keras_schedule_needs_a_schedule() -> None:
     keras_is_installed()
     code = (

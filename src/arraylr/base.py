@@ -50,6 +50,11 @@ _HUGE = sys.float_info.max
 :attr:`BaseLR.final_lr`."""
 
 
+_NO_STEP: Any = object()
+"""The default of ``value``'s step: a call without one (Keras calls a plain
+callable learning rate so) gets a message saying what to do."""
+
+
 def _is_numpy_scalar(step: Any) -> bool:
     """True for NumPy scalars (longdouble among them: a ``numbers.Real`` that
     takes the array route, its precision kept)."""
@@ -297,7 +302,7 @@ class BaseLR(Parameters):
 
     # ---------------------------------------------------------------- evaluation
 
-    def value(self, step: Any, dtype: object = None) -> Any:
+    def value(self, step: Any = _NO_STEP, dtype: object = None) -> Any:
         """The learning rate at step ``step``.
 
         Parameters
@@ -358,6 +363,13 @@ class BaseLR(Parameters):
                 if isinstance(step, numbers.Integral):
                     return BaseLR.value(self, int(step))
                 return BaseLR.value(self, float(step))
+        if step is _NO_STEP:
+            raise TypeError(
+                f"{type(self).__name__}.value() needs the step: schedule(step). A "
+                "schedule given straight to a Keras optimizer as learning_rate is "
+                "called without one; wrap it: learning_rate="
+                "arraylr.keras.KerasSchedule(schedule)"
+            )
         return self._evaluate(step, dtype)
 
     __call__ = value

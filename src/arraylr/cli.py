@@ -9,6 +9,7 @@ exits with status 1 when a backend breaks an agreement bound (docs/semantics.rst
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
@@ -22,9 +23,9 @@ import numpy as np
 
 from ._version import __version__
 from .base import BaseLR
-from .config import ConfigNote, load_config
+from .config import ConfigNote, ConfigOrigins, read_config
 
-__all__ = ["main", "milestones"]
+__all__ = ["draw", "main", "milestones"]
 
 
 class CLIError(Exception):
@@ -51,15 +52,90 @@ def phase_lines(schedule: BaseLR) -> list[tuple[int, str]]:
     return [(s, label) for s, label in schedule.phases() if s != schedule.num_steps]
 
 
-def _load(source: str, num_steps: int | None) -> tuple[BaseLR, list[str]]:
+def _read(
+    source: str, num_steps: int | None, workers: int | None = None
+) -> tuple[BaseLR, ConfigOrigins, list[str]]:
+    """The schedule of ``source``, where its parameters came from, and the notes
+    the reader raised (as text)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConfigNote)
         try:
-            schedule = load_config(source, num_steps=num_steps)
+            schedule, origins = read_config(source, num_steps, workers)
         except (TypeError, ValueError) as exc:
             raise CLIError(str(exc)) from None
     notes = [str(w.message) for w in caught if issubclass(w.category, ConfigNote)]
+    return schedule, origins, notes
+
+
+def _load(source: str, num_steps: int | None) -> tuple[BaseLR, list[str]]:
+    schedule, _, notes = _read(source, num_steps)
     return schedule, notes
+
+
+_NONE_MEANS_DEFAULT: dict[str, Any] = {
+    "warmup_type": "linear",
+    "exponent": 1.0,
+    "decay_phase_ratio": 0.1,
+}
+"""Parameters whose ``None`` default stands for a value (the rest's ``None``
+means: derived from the other parameters)."""
+
+
+def _parameter_default(schedule: BaseLR, key: str) -> tuple[bool, Any]:
+    """Whether ``key`` is a constructor parameter of ``schedule``'s class (its
+    own ``__init__`` or one it passes ``**kwargs`` on to), and its default."""
+    for klass in type(schedule).__mro__:
+        if not (isinstance(klass, type) and issubclass(klass, BaseLR)):
+            continue
+        parameter = klass._init_signature().parameters.get(key)
+        if parameter is not None and parameter.kind not in (
+            parameter.VAR_KEYWORD,
+            parameter.VAR_POSITIONAL,
+        ):
+            default = parameter.default
+            if default is None:
+                default = _NONE_MEANS_DEFAULT.get(key)
+            return True, default
+    return False, None
+
+
+def _origin(schedule: BaseLR, origins: ConfigOrigins, key: str, value: Any) -> str:
+    """Where the resolved ``key`` came from: ``config`` (as the config says it),
+    ``default`` (the reader or the schedule filled it in) or ``derived``."""
+    if key in origins.scaled:
+        return "derived"
+    if key in origins.filled:
+        return "default"
+    if key in origins.given:
+        return "config" if origins.given[key] == value else "derived"
+    parameter, default = _parameter_default(schedule, key)
+    if parameter and default is not inspect.Parameter.empty and default == value:
+        return "default"
+    return "derived"
+
+
+def _origin_label(origins: ConfigOrigins, key: str, kind: str) -> str:
+    """The label ``arraylr show`` prints after a value of that origin."""
+    given = origins.given
+    if key in origins.scaled:
+        before, how = origins.scaled[key]
+        source = origins.filled.get(key, "config says")
+        return f"  (derived: {source} {before!r} {how})"
+    if key in origins.filled:
+        return f"  ({origins.filled[key]})"
+    if kind == "config":
+        return f"  (from {origins.keys[key]})" if key in origins.keys else ""
+    if kind == "derived" and key in given:
+        return f"  (derived; config says {given[key]!r})"
+    return f"  ({kind})"
+
+
+def _plain_config(given: dict[str, Any]) -> dict[str, Any]:
+    """What the config says, as JSON can hold it (child schedules as dicts)."""
+    return {
+        key: value.to_dict() if isinstance(value, BaseLR) else value
+        for key, value in given.items()
+    }
 
 
 def _value_text(value: Any) -> str:
@@ -86,16 +162,21 @@ def _end_notes(schedule: BaseLR) -> list[str]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    schedule, notes = _load(args.config, args.num_steps)
+    schedule, origins, notes = _read(args.config, args.num_steps, args.workers)
     notes += _end_notes(schedule)
     points = milestones(schedule)
     steps = np.array([s for s, _ in points], dtype=np.int64)
     rates = schedule(steps).tolist()
+    resolved = schedule.describe()
+    kinds = {key: _origin(schedule, origins, key, v) for key, v in resolved.items()}
     if args.json:
         payload = {
             "type": schedule.type_name,
-            "config": schedule.to_dict(),
-            "resolved": schedule.describe(),
+            "config": _plain_config(origins.given),
+            "defaults": {k: v for k, v in resolved.items() if kinds[k] == "default"},
+            "derived": {k: v for k, v in resolved.items() if kinds[k] == "derived"},
+            "resolved": resolved,
+            "schedule": schedule.to_dict(),
             "notes": notes,
             "milestones": [
                 {"step": s, "label": label, "learning_rate": r}
@@ -112,14 +193,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"note: {note}")
     print()
-    resolved = schedule.describe()
-    given = schedule.to_dict()
     width = max(map(len, resolved)) + 2
     for key, value in resolved.items():
-        origin = "" if key in given else "  (derived)"
-        if key in given and given[key] != value:
-            origin = f"  (derived; config says {given[key]!r})"
-        print(f"  {key:<{width}}{_value_text(value)}{origin}")
+        label = _origin_label(origins, key, kinds[key])
+        print(f"  {key:<{width}}{_value_text(value)}{label}")
     print()
     print(f"  {'step':>12}  {'learning rate':<14}  milestone")
     for (step, label), rate in zip(points, rates, strict=True):
@@ -135,19 +212,32 @@ def step_label(value: float, _pos: Any = None) -> str:
     return f"{value:.3g}"
 
 
+SHARED_MARK = "0.25"
+"""The colour of a phase label that stands for marks of several schedules."""
+
+
 def _phase_marks(
     axes_marks: list[tuple[float, str, str]], span: float
 ) -> list[tuple[float, str, str]]:
     """Phase marks with the labels of marks closer than 2% of the axis merged,
-    so that labels never print over each other."""
-    merged: list[tuple[float, str, str]] = []
+    so that labels never print over each other (two names at most, then a
+    count); a label that merges marks of schedules of different colours is
+    drawn in :data:`SHARED_MARK`."""
+    groups: list[tuple[float, list[str], str]] = []
     for x, text, color in sorted(axes_marks):
-        if merged and x - merged[-1][0] < 0.02 * span:
-            px, ptext, pcolor = merged[-1]
-            if text not in ptext.split(" / "):
-                merged[-1] = (px, f"{ptext} / {text}", pcolor)
+        if groups and x - groups[-1][0] < 0.02 * span:
+            px, texts, pcolor = groups[-1]
+            if text not in texts:
+                texts.append(text)
+            groups[-1] = (px, texts, pcolor if pcolor == color else SHARED_MARK)
             continue
-        merged.append((x, text, color))
+        groups.append((x, [text], color))
+    merged = []
+    for x, texts, color in groups:
+        label = " / ".join(texts[:2])
+        if len(texts) > 2:
+            label += f" (+{len(texts) - 2} more)"
+        merged.append((x, label, color))
     return merged
 
 
@@ -158,66 +248,22 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import FuncFormatter
     except ImportError:
         raise CLIError(
-            "arraylr plot needs matplotlib: pip install 'arraylr[plot]'"
+            "arraylr plot needs matplotlib: pip install matplotlib"
         ) from None
-    panels = args.panels and len(loaded) > 1
-    fig, axes = plt.subplots(
-        len(loaded) if panels else 1,
-        1,
-        figsize=(8, 3.2 * len(loaded) if panels else 4.5),
-        dpi=120,
-        squeeze=False,
-    )
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    marks: dict[int, list[tuple[float, str, str]]] = {}
-    for i, (source, schedule, notes) in enumerate(loaded):
+    for _, _, notes in loaded:
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
-        ax = axes[i if panels else 0][0]
-        end = max(schedule.num_steps, 1)
-        steps = np.unique(np.linspace(0, end, args.points).astype(np.int64))
-        rates = np.asarray(schedule(steps), dtype=np.float64)
-        if args.log:  # a rate of 0 has no place on a log axis: leave a gap
-            rates = np.where(rates > 0, rates, np.nan)
-        scale = 1.0 / end if args.normalise else 1.0
-        color = colors[i % len(colors)]
-        label = f"{schedule.type_name}: {_short(source)}"
-        ax.plot(steps * scale, rates, color=color, label=label, linewidth=1.6)
-        for step, what in phase_lines(schedule):
-            ax.axvline(step * scale, color=color, linestyle=":", linewidth=1, zorder=1)
-            marks.setdefault(i if panels else 0, []).append((step * scale, what, color))
-    for row, row_marks in marks.items():
-        ax = axes[row][0]
-        low, high = ax.get_xlim()
-        for x, text, color in _phase_marks(row_marks, high - low):
-            ax.annotate(
-                text,
-                (x, 0.98),
-                xycoords=("data", "axes fraction"),
-                rotation=90,
-                va="top",
-                ha="right",
-                fontsize=7,
-                color=color,
-                zorder=5,  # drawn over the curves, not under them
-            )
-    for (ax,) in axes:
-        if args.log:
-            ax.set_yscale("log")
-        if args.normalise:
-            ax.set_xlabel("fraction of each schedule's num_steps")
-        else:
-            ax.set_xlabel("step")
-            ax.xaxis.set_major_formatter(FuncFormatter(step_label))
-        ax.set_ylabel("learning rate")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8, loc="lower left" if not args.log else "best")
-    fig.tight_layout()
+    fig = draw(
+        [(source, schedule) for source, schedule, _ in loaded],
+        points=args.points,
+        log=args.log,
+        normalise=args.normalise,
+        panels=args.panels,
+    )
     try:
-        fig.savefig(args.output)
+        fig.savefig(args.output, bbox_inches="tight")
     except OSError as exc:
         raise CLIError(f"cannot write {args.output}: {exc.strerror}") from None
     except ValueError as exc:  # an unknown image format, from the suffix
@@ -226,6 +272,86 @@ def cmd_plot(args: argparse.Namespace) -> int:
         plt.close(fig)
     print(f"wrote {args.output}")
     return 0
+
+
+def draw(
+    schedules: list[tuple[str, BaseLR]],
+    *,
+    points: int = 2000,
+    log: bool = False,
+    normalise: bool = False,
+    panels: bool = False,
+) -> Any:
+    """The figure ``arraylr plot`` writes: each schedule's rates against its
+    steps, its phase boundaries dotted and labelled above the plotting area (so
+    that no label crosses a curve), and the legend below it.  ``normalise``
+    divides steps by each schedule's ``num_steps`` and rates by its largest
+    rate (``schedule.scale``); ``panels`` gives each schedule a panel of its
+    own."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    panels = panels and len(schedules) > 1
+    rows = len(schedules) if panels else 1
+    fig, axes = plt.subplots(
+        rows, 1, figsize=(8, 4.2 * rows if panels else 5.6), dpi=120, squeeze=False
+    )
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    marks: dict[int, list[tuple[float, str, str]]] = {}
+    for i, (source, schedule) in enumerate(schedules):
+        row = i if panels else 0
+        ax = axes[row][0]
+        end = max(schedule.num_steps, 1)
+        steps = np.unique(np.linspace(0, end, points).astype(np.int64))
+        rates = np.asarray(schedule(steps), dtype=np.float64)
+        if normalise:
+            rates = rates / schedule.scale
+        if log:  # a rate of 0 has no place on a log axis: leave a gap
+            rates = np.where(rates > 0, rates, np.nan)
+        scale = 1.0 / end if normalise else 1.0
+        color = colors[i % len(colors)]
+        label = f"{schedule.type_name}: {_short(source)}"
+        ax.plot(steps * scale, rates, color=color, label=label, linewidth=1.6)
+        for step, what in phase_lines(schedule):
+            ax.axvline(step * scale, color=color, linestyle=":", linewidth=1, zorder=1)
+            marks.setdefault(row, []).append((step * scale, what, color))
+    for row, row_marks in marks.items():
+        ax = axes[row][0]
+        low, high = ax.get_xlim()
+        for x, text, color in _phase_marks(row_marks, high - low):
+            ax.annotate(  # above the plotting area: never across a curve
+                text,
+                (x, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, 3),
+                textcoords="offset points",
+                rotation=90,
+                va="bottom",
+                ha="center",
+                fontsize=7,
+                color=color,
+                annotation_clip=False,
+            )
+    for (ax,) in axes:
+        if log:
+            ax.set_yscale("log")
+        if normalise:
+            ax.set_xlabel("step / the schedule's num_steps")
+            ax.set_ylabel("rate / the schedule's largest rate")
+        else:
+            ax.set_xlabel("step")
+            ax.xaxis.set_major_formatter(FuncFormatter(step_label))
+            ax.set_ylabel("learning rate")
+        ax.grid(True, alpha=0.3)
+        ax.legend(  # below the plotting area: never over a curve
+            fontsize=8,
+            loc="upper left",
+            bbox_to_anchor=(0.0, -0.16 if not panels else -0.2),
+            ncol=1 if len(schedules) < 3 or panels else 2,
+            frameon=False,
+        )
+    fig.tight_layout()
+    return fig
 
 
 def _short(source: str) -> str:
@@ -320,6 +446,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--num-steps", type=steps_arg, help="override the number of steps"
     )
     show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="DeePMD-kit input: the rates each of N parallel workers trains at under "
+        "its learning_rate.scale_by_worker rule (linear, the default: x N; sqrt: "
+        "x sqrt(N); none: x 1)",
+    )
     show.set_defaults(func=cmd_show)
 
     plot = sub.add_parser("plot", help="PNG of one or several schedules (matplotlib)")
@@ -339,8 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
     layout.add_argument(
         "--normalise",
         action="store_true",
-        help="x axis as the fraction of each schedule's num_steps (compare "
-        "schedules of different lengths)",
+        help="steps as the fraction of each schedule's num_steps, rates as the "
+        "fraction of its largest rate (compare the shapes of schedules of "
+        "different lengths and sizes)",
     )
     layout.add_argument(
         "--panels", action="store_true", help="one panel per schedule, stacked"

@@ -1,9 +1,10 @@
 r"""arraylr's schedules inside DeePMD-kit: ``"learning_rate": {"type": "onecycle"}``.
 
-With ``pip install "arraylr[deepmd]"``, DeePMD-kit (3.x) loads this plugin through
-its entry points, and every arraylr schedule type that DeePMD-kit lacks
-(``constant``, ``linear``, ``polynomial``, ``piecewise``, ``inverse_sqrt``,
-``cosine_restarts``, ``onecycle``, ``cyclic``, ``sequence``, ...) becomes a
+With ``python -m pip install ".[deepmd]"`` (from a clone of arraylr), DeePMD-kit
+(3.x) loads this plugin through its entry points, and every arraylr schedule type
+that DeePMD-kit lacks (``constant``, ``linear``, ``polynomial``, ``piecewise``,
+``inverse_sqrt``, ``cosine_restarts``, ``onecycle``, ``cyclic``, ``sequence``, ...)
+becomes a
 ``learning_rate.type`` of ``dp train``: in DeePMD-kit's learning-rate registry
 (:class:`deepmd.dpmodel.utils.learning_rate.BaseLR`) and in its input schema
 (``deepmd.utils.argcheck``), so that ``dp train`` validates the parameters and
@@ -94,9 +95,7 @@ _BACKENDS = ("tf", "pt", "jax", "pd", "pt_expt", "tf2")
 
 def _require_deepmd() -> None:
     if importlib.util.find_spec("deepmd") is None:
-        raise ImportError(
-            "arraylr.deepmd needs DeePMD-kit: pip install 'arraylr[deepmd]'"
-        )
+        raise ImportError("arraylr.deepmd needs DeePMD-kit: pip install deepmd-kit")
 
 
 def plugin_types() -> dict[str, type[BaseLR]]:

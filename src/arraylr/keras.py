@@ -28,8 +28,8 @@ try:
     import keras
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "arraylr.keras needs Keras 3: pip install 'arraylr[keras]' "
-        "(and a backend: jax, torch or tensorflow)"
+        "arraylr.keras needs Keras 3 and a backend: pip install keras jax "
+        "(or torch, or tensorflow, for the backend)"
     ) from exc
 
 from .base import BaseLR

@@ -30,9 +30,7 @@ try:
     from torch.optim import Optimizer
     from torch.optim.lr_scheduler import LRScheduler
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "arraylr.torch needs PyTorch: pip install 'arraylr[torch]'"
-    ) from exc
+    raise ImportError("arraylr.torch needs PyTorch: pip install torch") from exc
 
 from .base import BaseLR
 

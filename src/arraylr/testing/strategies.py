@@ -1,6 +1,6 @@
 """Hypothesis strategies for schedules, built from each schedule's own parameters.
 
-Requires ``hypothesis`` (``pip install 'arraylr[test]'``).
+Requires ``hypothesis`` (``pip install hypothesis``).
 
 :func:`configs` reads the ``__init__`` signature of a registered schedule: the
 parameters every schedule shares (``start_lr``, ``num_steps``, ``stop_lr`` or
@@ -36,7 +36,7 @@ try:
     from hypothesis.extra import numpy as hnp
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "arraylr.testing.strategies needs hypothesis: pip install 'arraylr[test]'"
+        "arraylr.testing.strategies needs hypothesis: pip install hypothesis"
     ) from exc
 
 from ..base import BaseLR
