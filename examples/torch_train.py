@@ -7,12 +7,22 @@ arraylr config, a tensor learning rate and a compiled optimizer step.
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 import torch
 
 from arraylr import load_config
 from arraylr.torch import ScheduleLR
+
+
+class _QuietProfilerNote(logging.Filter):
+    """torch.compile of ``Optimizer.step`` logs once that it skips the
+    optimizer's profiler hook (``record_function``): harmless, so not printed.
+    Every other message of torch.compile is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Profiler record function")
 
 
 def main() -> None:
@@ -39,6 +49,9 @@ def main() -> None:
     def opt_step() -> None:
         optimizer.step()
 
+    if args.compile:
+        logger = logging.getLogger("torch._dynamo.variables.ctx_manager")
+        logger.addFilter(_QuietProfilerNote())
     step_fn = torch.compile(opt_step) if args.compile else opt_step
     for step in range(schedule.num_steps):
         lr = scheduler.get_last_lr()[0]  # the rate this step trains with

@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -43,6 +44,19 @@ def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_fit_their_box(name: str) -> None:
+    # the API page shows each example in a box about 80 characters wide: a
+    # longer line (a repr continued with a backslash) runs past it
+    module = importlib.import_module(name)
+    for test in doctest.DocTestFinder().find(module):
+        for example in test.examples:
+            prompt = ">>> "
+            for line in (example.source + example.want).splitlines():
+                assert len(prompt + line) <= 80, f"{test.name}: {line}"
+                assert not line.endswith("\\"), f"{test.name}: {line}"
 
 
 GUIDE = README.parent / "docs" / "guide.rst"
@@ -245,3 +259,26 @@ def test_table_check_catches_a_broken_table() -> None:
         "rate</td></tr>", "r</td><td>y</td></tr>"
     )
     assert table_problems(fixed) == []
+
+
+def test_install_lines_work_as_written() -> None:
+    # arraylr is installed from a clone: "pip install arraylr[...]" finds nothing
+    pages = [README, *sorted((README.parent / "docs").rglob("*.rst"))]
+    pages += sorted((README.parent / "src" / "arraylr").rglob("*.py"))
+    for page in pages:
+        text = page.read_text()
+        assert not re.search(r"pip install [\"']?arraylr", text), page
+
+
+def test_readme_deepmd_input_ends_in_a_cycle() -> None:
+    # the DeePMD-kit input of the README: its last step is not a restart (show
+    # would list the next cycle's peak as the rate at the end)
+    from arraylr import load_config
+
+    text = README.read_text()
+    block = re.search(r"```json\n(\{\n  \"model\".*?)```", text, flags=re.S)
+    assert block is not None
+    lr = load_config(json.loads(block.group(1)))
+    restarts = [step for step, label in lr.phases() if label.startswith("restart")]
+    assert lr.num_steps not in restarts
+    assert lr(lr.num_steps) < 0.01 * lr.start_lr  # near the bottom of a cycle

@@ -214,18 +214,24 @@ class TestOptax:
 
 
 @pytest.mark.parametrize(
-    ("script", "needs"), [("torch_train.py", "torch"), ("jax_train.py", "optax")]
+    ("script", "needs", "flags"),
+    [
+        ("torch_train.py", "torch", []),
+        ("torch_train.py", "torch", ["--compile"]),
+        ("jax_train.py", "optax", []),
+    ],
 )
-def test_training_examples_run(script: str, needs: str) -> None:
+def test_training_examples_run(script: str, needs: str, flags: list[str]) -> None:
     pytest.importorskip(needs)
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / script)],
+        [sys.executable, str(EXAMPLES / script), *flags],
         capture_output=True,
         text=True,
         check=False,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
+    assert "Profiler" not in done.stderr  # torch.compile's note about its hook
     lines = done.stdout.splitlines()
     schedule = load_config(EXAMPLES / "train_config.json")
     first = next(ln for ln in lines if ln.startswith("step    0"))

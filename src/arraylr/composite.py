@@ -65,7 +65,8 @@ class LearningRateSequence(BaseLR):
     >>> from arraylr import BaseLR
     >>> lr = BaseLR(type="sequence", boundaries=[100], schedules=[
     ...     {"type": "linear", "start_lr": 0.0001, "stop_lr": 0.001},
-    ...     {"type": "cosine", "start_lr": 0.001, "stop_lr": 0.0, "num_steps": 900}])
+    ...     {"type": "cosine", "start_lr": 0.001, "stop_lr": 0.0,
+    ...      "num_steps": 900}])
     >>> lr.num_steps, lr(50), lr(100), lr(550)
     (1000, 0.00055, 0.001, 0.0005)
     """

@@ -93,9 +93,9 @@ def make_learning_rate_schedule(params: Mapping[str, Any], num_steps: int) -> Ba
     Examples
     --------
     >>> from arraylr import make_learning_rate_schedule
-    >>> make_learning_rate_schedule({"start_lr": 1e-3, "stop_lr": 1e-5}, 10000)
-    LearningRateExp(start_lr=0.001, num_steps=10000, stop_lr=1e-05, decay_steps=5000, \
-warmup_steps=0, warmup_start_factor=0.0, smooth=False)
+    >>> lr = make_learning_rate_schedule({"start_lr": 1e-3, "stop_lr": 1e-5}, 10000)
+    >>> lr.type_name, lr.num_steps, lr.decay_steps
+    ('exp', 10000, 5000)
     """
     if not isinstance(params, Mapping):
         raise TypeError(

@@ -87,7 +87,8 @@ class LearningRatePolynomial(BaseLR):
     Examples
     --------
     >>> from arraylr import BaseLR
-    >>> lr = BaseLR(type="polynomial", start_lr=1.0, stop_lr=0.0, num_steps=10, power=2)
+    >>> lr = BaseLR(type="polynomial", start_lr=1.0, stop_lr=0.0, num_steps=10,
+    ...             power=2)
     >>> lr(0), lr(5), lr(10), lr(20)
     (1.0, 0.25, 0.0, 0.0)
     """

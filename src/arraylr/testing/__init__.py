@@ -241,8 +241,10 @@ def assert_backends_agree(
     >>> report = assert_backends_agree(lr, backends=["numpy"])
     >>> [(d.backend, d.steps_dtype, d.dtype, d.ok)
     ...  for d in report]  # doctest: +NORMALIZE_WHITESPACE
-    [('python', 'int', 'scalar', True), ('numpy', 'int64', 'float64', True),
-     ('numpy', 'float64', 'float64', True), ('numpy', 'float32', 'float32', True)]
+    [('python', 'int', 'scalar', True),
+     ('numpy', 'int64', 'float64', True),
+     ('numpy', 'float64', 'float64', True),
+     ('numpy', 'float32', 'float32', True)]
     """
     report = backend_disagreements(schedule, steps, backends)
     broken = [d for d in report if not d.ok]
