@@ -36,6 +36,7 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "polynomial": {"start_lr": 1.0, "stop_lr": 0.0, "power": 2.0},
     "piecewise": {"start_lr": 1.0, "boundaries": [3000, 6000, 8000], "factors": [0.5, 0.5, 0.5]},
     "inverse_sqrt": {"start_lr": 1.0, "warmup_steps": 500},
+    "inverse_time": {"start_lr": 1.0, "decay_steps": 500, "decay_rate": 1.0, "staircase": True, "warmup_steps": 500},
     "cosine_restarts": {"start_lr": 1.0, "stop_lr": 0.0, "period": 1000, "period_mult": 2, "peak_decay": 0.8},
     "onecycle": {"start_lr": 1.0, "pct_start": 0.3},
     "cyclic": {"start_lr": 0.1, "max_lr": 1.0, "step_size_up": 1000, "step_size_down": 1500, "mode": "triangular2"},
@@ -76,7 +77,8 @@ def draw(path: Path) -> None:
     import matplotlib.pyplot as plt
 
     found = schedules()
-    fig, axes = plt.subplots(3, 4, figsize=(11, 6.2), dpi=100, sharex=True)
+    rows = -(-len(found) // 4)
+    fig, axes = plt.subplots(rows, 4, figsize=(11, 2.1 * rows), dpi=100, sharex=True)
     steps = np.arange(0, N + 1, 10)
     for ax, (name, schedule) in zip(axes.flat, found.items(), strict=False):
         ax.plot(steps / N, schedule(steps), color="#1f6feb", linewidth=1.6)

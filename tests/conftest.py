@@ -31,6 +31,7 @@ BUILT_IN_TYPES = [
     "polynomial",
     "piecewise",
     "inverse_sqrt",
+    "inverse_time",
     "cosine_restarts",
     "onecycle",
     "cyclic",

@@ -46,6 +46,12 @@ FULL: dict[str, dict[str, Any]] = {
     "polynomial": {"start_lr": 1e-3, "stop_lr_ratio": 0.01, "power": 2.0},
     "piecewise": {"start_lr": 1e-3, "boundaries": [10, 20], "factors": [0.5, 0.1]},
     "inverse_sqrt": {"start_lr": 1e-3, "stop_lr": 0.0, "timescale": 5.0},
+    "inverse_time": {
+        "start_lr": 1e-3,
+        "decay_steps": 10,
+        "decay_rate": 0.5,
+        "staircase": True,
+    },
     "cosine_restarts": {
         "start_lr": 1e-3,
         "stop_lr": 1e-5,

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     (
         "families",
         ["exponential", "cosine", "wsd", "polynomial", "piecewise", "inverse_sqrt"]
+        + ["inverse_time"]
         + ["cosine_restarts", "onecycle", "cyclic"],
     ),
     ("composition", ["composite"]),

@@ -686,6 +686,105 @@ KERAS_MAPPINGS = textwrap.dedent(
 )
 
 
+KERAS_RANDOM = textwrap.dedent(
+    """
+    import numpy as np, keras
+    from arraylr import BaseLR
+
+    S = keras.optimizers.schedules
+    rng = np.random.default_rng(0)
+    EPS32 = float(np.finfo(np.float32).eps)
+    f32 = np.float32
+    worst, skipped = {}, {}
+
+    def quotients(steps, k):  # t / k as Keras forms it: rounded, or t * (1 / k)
+        return (f32(steps) / f32(k), f32(steps) * (f32(1) / f32(k)))
+
+    def stair_off(steps, k):  # Keras' float32 quotient on the wrong side
+        off = np.zeros(steps.shape, bool)
+        for q in quotients(steps, k):
+            off |= (np.ceil(q) != -(-steps // k)) | (np.floor(q) != steps // k)
+        return off
+
+    def restart_off(steps, p, t):  # Keras' float32 cycle index is not the exact
+        starts = [0]
+        while starts[-1] <= steps.max():
+            starts.append(starts[-1] + p * t ** (len(starts) - 1))
+        exact = np.searchsorted(np.asarray(starts), steps, side="right") - 1
+        off = np.zeros(steps.shape, bool)
+        for q in quotients(steps, p):
+            if t == 1:
+                guess = np.floor(q)
+            else:
+                inner = np.log(f32(1) - q * (f32(1) - f32(t)))
+                guess = np.floor(inner / np.log(f32(t)))
+            off |= guess != exact
+        return off
+
+    def check(name, ours, theirs, steps, scale, off=None):
+        if off is not None:
+            skipped[name] = skipped.get(name, 0) + int(off.sum())
+            steps = steps[~off]
+        got = ours(steps)
+        want = np.asarray(keras.ops.convert_to_numpy(theirs(steps)), np.float64)
+        err = np.max(np.abs(got - want)) / (EPS32 * scale)
+        worst[name] = max(worst.get(name, 0), err)
+        i = int(np.argmax(np.abs(got - want)))
+        assert err <= 8, (name, err, int(steps[i]), got[i], want[i], ours)
+
+    for _ in range(12):
+        k = int(rng.integers(1, 400))
+        init = float(10 ** rng.uniform(-4, 0))
+        end = init * float(rng.uniform(0, 0.5))
+        power = float(rng.choice([1.0, 0.5, rng.uniform(0.2, 4)]))
+        steps = np.arange(0, 4 * k + 7)
+        ours = BaseLR(type="polynomial", start_lr=init, stop_lr=end, num_steps=k,
+                      power=power, cycle=True)
+        theirs = S.PolynomialDecay(init, k, end, power=power, cycle=True)
+        check("polynomial cycle", ours, theirs, steps, init, stair_off(steps, k))
+
+        rate, stair = float(rng.uniform(0, 3)), bool(rng.integers(0, 2))
+        ours = BaseLR(type="inverse_time", start_lr=init, num_steps=4 * k,
+                      decay_steps=k, decay_rate=rate, staircase=stair)
+        theirs = S.InverseTimeDecay(init, k, rate, staircase=stair)
+        off = stair_off(steps, k) if stair else None
+        check("inverse_time", ours, theirs, steps, init, off)
+
+        p, tm = int(rng.integers(1, 200)), int(rng.integers(1, 4))
+        mm = float(rng.choice([1.0, 2.0, 4.0, rng.uniform(0.3, 3)]))
+        steps = np.arange(0, 5 * p * tm**2 + 3)
+        ours = BaseLR(type="cosine_restarts", start_lr=init, stop_lr=0.0,
+                      num_steps=len(steps), period=p, period_mult=tm, peak_decay=mm)
+        theirs = S.CosineDecayRestarts(init, p, t_mul=float(tm), m_mul=mm, alpha=0.0)
+        check("cosine_restarts", ours, theirs, steps, ours.scale,
+              restart_off(steps, p, tm))
+    assert sum(skipped.values()) < 40, skipped  # boundary steps only
+    print("ok", worst, skipped)
+    """
+)
+
+
+def test_keras_schedules_over_random_parameters() -> None:
+    # PolynomialDecay(cycle=True), InverseTimeDecay (staircase too) and
+    # CosineDecayRestarts with growing peaks (m_mul > 1), at every step of a few
+    # cycles, within Keras' float32 rounding (8 eps32 of the largest rate).
+    # Keras forms t / k (or XLA's t * (1 / k)) in float32, which puts a few
+    # stair and cycle boundaries a step early; those steps are left out, and
+    # counted.
+    keras_is_installed()
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    run = subprocess.run(
+        [sys.executable, "-c", KERAS_RANDOM],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.startswith("ok"), run.stdout
+
+
 def test_keras_schedules_map_to_arraylr() -> None:
     keras_is_installed()
     pytest.importorskip("jax")

@@ -23,6 +23,7 @@ from .cosine_restarts import LearningRateCosineRestarts
 from .cyclic import LearningRateCyclic
 from .exponential import LearningRateExp
 from .inverse_sqrt import LearningRateInverseSqrt
+from .inverse_time import LearningRateInverseTime
 from .onecycle import LearningRateOneCycle
 from .piecewise import LearningRatePiecewise
 from .polynomial import LearningRateConstant, LearningRateLinear, LearningRatePolynomial
@@ -37,6 +38,7 @@ __all__ = [
     "LearningRateCyclic",
     "LearningRateExp",
     "LearningRateInverseSqrt",
+    "LearningRateInverseTime",
     "LearningRateLinear",
     "LearningRateOneCycle",
     "LearningRatePiecewise",

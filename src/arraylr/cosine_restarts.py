@@ -7,12 +7,17 @@ import math
 from typing import Any
 
 from ._backend import xp_device
-from ._exact import ceil_float, exceeds_dtype, float_bits
+from ._exact import FLOAT32_MAX, ceil_float, exceeds_dtype, float_bits
 from ._scalar import SCALAR, Array, Namespace
-from ._validation import MAX_STEP, check_float, check_int
+from ._validation import MAX_STEP, check_float, check_int, short_repr
 from .base import BaseLR, WarmupType
 
-__all__ = ["LearningRateCosineRestarts"]
+__all__ = ["MAX_GROWING_CYCLES", "LearningRateCosineRestarts"]
+
+MAX_GROWING_CYCLES = 4096
+"""The most cycles a growing peak (``peak_decay > 1``) may take to reach the cycle
+that holds step ``num_steps``: its peaks are read from a table, so that each is
+the float64 peak rounded once (float32's bound holds at every peak)."""
 
 
 @BaseLR.register("cosine_restarts")
@@ -29,11 +34,16 @@ class LearningRateCosineRestarts(BaseLR):
         \eta(d) = \eta_{end} + (\gamma^n \eta_0 - \eta_{end})\,
             \tfrac{1}{2}\left(1 + \cos\frac{\pi c}{P_n}\right),
 
-    where :math:`\gamma` = ``peak_decay`` lowers each cycle's peak.  With
+    where :math:`\gamma` = ``peak_decay`` lowers (or, above 1, raises) each
+    cycle's peak.  With
     :math:`\gamma = 1` this is ``torch.optim.lr_scheduler.CosineAnnealingWarmRestarts
     (T_0=P, T_mult=m, eta_min=stop_lr)``.  Cycles go on past ``num_steps``; a
     peak never falls below ``stop_lr`` (:math:`\max(\gamma^n \eta_0,
-    \eta_{end})`), and the rate at step ``+inf`` is ``stop_lr``.  The cycle of a
+    \eta_{end})`); a growing peak (:math:`\gamma > 1`, Keras'
+    ``CosineDecayRestarts(m_mul=...)``) grows while cycles start within the
+    decay phase and then keeps the peak of the cycle that holds step
+    ``num_steps``, so that every rate is bounded.  The rate at step ``+inf`` is
+    ``stop_lr``.  The cycle of a
     step is found exactly: with integer arithmetic for integer steps, and for
     floating steps by a closed form corrected against the cycle starts.
 
@@ -48,7 +58,9 @@ class LearningRateCosineRestarts(BaseLR):
     period_mult : int, optional
         :math:`m >= 1` (default 1: equal cycles).
     peak_decay : float, optional
-        :math:`\gamma` in (0, 1] (default 1).
+        :math:`\gamma > 0` (default 1); above 1 the peaks grow (up to the cycle
+        that holds step ``num_steps``, at most :data:`MAX_GROWING_CYCLES`
+        cycles on; that peak must fit float32).
 
     Examples
     --------
@@ -99,9 +111,7 @@ class LearningRateCosineRestarts(BaseLR):
         self.period = check_int("period", period, minimum=1)
         # an integer, as torch's T_mult: cycle starts are then integers
         self.period_mult = check_int("period_mult", period_mult, minimum=1)
-        self.peak_decay = check_float(
-            "peak_decay", peak_decay, positive=True, at_most=1.0
-        )
+        self.peak_decay = check_float("peak_decay", peak_decay, positive=True)
         self._log_decay = math.log(self.peak_decay)
         self._log_mult = math.log(self.period_mult)
         # cycle n starts at decay step starts[n]; the table ends with the first
@@ -116,11 +126,43 @@ class LearningRateCosineRestarts(BaseLR):
         self._lengths = tuple(
             float(self.period * self.period_mult**n) for n in range(len(starts))
         )
+        # growing peaks stop growing at the cycle that holds decay step T
+        total = self.decay_num_steps
+        if self.period_mult == 1:
+            self._last_cycle = total // self.period
+        else:
+            self._last_cycle = bisect.bisect_right(self._starts, total) - 1
+        self._top_peak = self.start_lr
+        if self.peak_decay > 1 and self._last_cycle > MAX_GROWING_CYCLES:
+            raise ValueError(
+                f"peak_decay={short_repr(peak_decay)} > 1 grows the peak over "
+                f"{self._last_cycle} cycles (num_steps={self.num_steps}, period="
+                f"{self.period}); growing peaks are read from a table of at most "
+                f"{MAX_GROWING_CYCLES} cycles: use fewer, longer cycles"
+            )
+        if self.peak_decay > 1:
+            log_top = math.log(self.start_lr) + self._last_cycle * self._log_decay
+            top = math.exp(log_top) if log_top < 709 else math.inf
+            if not top <= FLOAT32_MAX:
+                raise ValueError(
+                    f"peak_decay={short_repr(peak_decay)} grows the peak to "
+                    f"{top:.4g} by cycle {self._last_cycle} (the cycle that holds "
+                    f"step num_steps={self.num_steps}); rates must be at most "
+                    f"{FLOAT32_MAX:.4g}, the largest float32"
+                )
+            self._top_peak = self._peak(self._last_cycle)
         self._peaks = tuple(self._peak(n) for n in range(len(starts)))
 
+    @property
+    def scale(self) -> float:
+        return max(super().scale, self._top_peak)
+
     def _peak(self, n: int) -> float:
-        """Cycle ``n``'s peak, in float64 from the exact ``n`` (never below stop_lr;
-        ``peak_decay <= 1`` cannot overflow, only underflow to 0)."""
+        """Cycle ``n``'s peak, in float64 from the exact ``n``: never below
+        stop_lr, and a growing peak held from the cycle that holds step
+        num_steps on (so it cannot overflow)."""
+        if self.peak_decay > 1:
+            return self.start_lr * self.peak_decay ** min(n, self._last_cycle)
         return max(self.start_lr * self.peak_decay**n, self.stop_lr)
 
     def phases(self) -> list[tuple[int, str]]:
@@ -149,6 +191,13 @@ class LearningRateCosineRestarts(BaseLR):
         float32 ``peak_decay**n`` would compound the rounding of gamma n times)."""
         if self.peak_decay == 1.0:
             return self.start_lr
+        if self.peak_decay > 1:  # from the table: one rounding of the float64 peak
+            # (exp(n log gamma) would carry n log gamma's rounding, |x| eps, into
+            # a peak that is the largest rate of the schedule)
+            n = xp.clip(xp.where(xp.isnan(n), 0.0, n), 0.0, float(self._last_cycle))
+            peaks = [self._peak(k) for k in range(self._last_cycle + 1)]
+            table = self._table(xp, n, peaks)
+            return _take(xp, table, xp.astype(n, xp.int32))
         return xp.maximum(self.start_lr * xp.exp(n * self._log_decay), self.stop_lr)
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ._exact import FLOAT32_MAX, exceeds_dtype, float_bits, split_float
 from ._scalar import SCALAR, Array, Namespace
-from ._validation import check_float
+from ._validation import check_bool, check_float
 from .base import BaseLR, WarmupType
 
 __all__ = ["LearningRateConstant", "LearningRateLinear", "LearningRatePolynomial"]
@@ -73,7 +73,14 @@ class LearningRatePolynomial(BaseLR):
     and :math:`\eta_0` at every step when :math:`T = 0`.  This is
     ``optax.polynomial_schedule(start_lr, stop_lr, power, T)`` and, with
     ``stop_lr=0``, ``torch.optim.lr_scheduler.PolynomialLR(total_iters=T,
-    power=p)``.
+    power=p)``.  With ``cycle=True`` the decay restarts past its end over a
+    longer horizon, as ``keras.optimizers.schedules.PolynomialDecay(cycle=True)``
+    does: with :math:`H = T \lceil d / T \rceil` (:math:`H = T` at :math:`d = 0`),
+
+    .. math::
+
+        \eta(d) = (\eta_0 - \eta_{end}) \left(\frac{H - d}{H}\right)^{p}
+            + \eta_{end}.
 
     Parameters
     ----------
@@ -83,6 +90,10 @@ class LearningRatePolynomial(BaseLR):
         See :class:`~arraylr.BaseLR`.
     power : float, optional
         :math:`p > 0` (default 1.0: linear).
+    cycle : bool, optional
+        Restart the decay past its end over the horizon :math:`H` (Keras'
+        ``cycle``; default ``False``: ``stop_lr`` from :math:`d = T` on).  The
+        cycle of an integer step is found in integers.
 
     Examples
     --------
@@ -94,9 +105,10 @@ class LearningRatePolynomial(BaseLR):
     """
 
     _propagates_nan = True
-    _derived = ("power",)
+    _derived = ("power", "cycle")
 
     power: float
+    cycle: bool
 
     def __init__(
         self,
@@ -109,6 +121,7 @@ class LearningRatePolynomial(BaseLR):
         warmup_ratio: float | None = None,
         warmup_start_factor: float = 0.0,
         warmup_type: WarmupType | None = None,
+        cycle: bool = False,
     ) -> None:
         super().__init__(
             start_lr,
@@ -121,11 +134,12 @@ class LearningRatePolynomial(BaseLR):
             warmup_type=warmup_type,
         )
         self.power = check_float("power", power, positive=True)
+        self.cycle = check_bool("cycle", cycle)
         # the power as every dtype holds it: a float32 array raised to a Python
         # float past float32's range warns "overflow encountered in cast"; the
         # rates are the same (remaining <= 1: x**p is 1 or 0 for any p >= 3.4e38)
         self._power = min(self.power, FLOAT32_MAX)
-        if self.decay_num_steps > 0:  # exactly stop_lr from T on
+        if self.decay_num_steps > 0 and not self.cycle:  # exactly stop_lr from T on
             self._plateaus = ((self.decay_num_steps, None, self.stop_lr),)
 
     @property
@@ -143,6 +157,8 @@ class LearningRatePolynomial(BaseLR):
         # into "* (1 / T)" (XLA in float32).  T is split into hi + lo for floating
         # steps, so that a T that the dtype cannot hold (1e12 in float32) still
         # gives T - d with one rounding.
+        if self.cycle:
+            return self._from_remaining(self._cycle_remaining(step, xp))
         if xp is SCALAR:
             return self._from_remaining((total - min(step, total)) / total)
         hi, lo = split_float(total, float_bits(xp, step.dtype))
@@ -155,9 +171,35 @@ class LearningRatePolynomial(BaseLR):
         total = self.decay_num_steps
         if total == 0 or exceeds_dtype(xp, step, total):
             return super()._decay_value_integer(step, xp, dtype)
+        if self.cycle:  # H - d = (T - d mod T) mod T in integers (T at d = 0)
+            offset = step % total
+            gap = xp.where(offset == 0, 0, total - offset)
+            gap = xp.astype(xp.where(step == 0, total, gap), dtype)
+            return self._from_remaining(gap / (xp.astype(step, dtype) + gap))
         # T - min(d, T) in integers: exact, then one rounding
         remaining = xp.astype(total - xp.minimum(step, total), dtype)
         return self._from_remaining(remaining / float(total))
+
+    def _cycle_remaining(self, step: Any, xp: Namespace) -> Any:
+        """``(H - d) / H`` of a floating (or Python) step with ``cycle``: the
+        offset in the cycle from the closed form, corrected once (a quotient
+        rounded across a cycle start, or XLA's ``d * (1 / T)``)."""
+        total = float(self.decay_num_steps)
+        if xp is SCALAR:
+            if step == 0:
+                return 1.0
+            offset = step % self.decay_num_steps  # exact for ints and floats
+            gap = 0.0 if offset == 0 else self.decay_num_steps - offset
+            return gap / (step + gap)
+        past_end = step == xp.inf
+        step = xp.where(past_end, 0.0, step)  # no inf - inf below
+        n = xp.floor(step / total)
+        offset = step - n * total
+        n = xp.where(offset >= total, n + 1, xp.where(offset < 0, n - 1, n))
+        offset = step - n * total
+        gap = xp.where(offset == 0, 0.0, total - offset)
+        gap = xp.where(step == 0, total, gap)
+        return xp.where(past_end, 0.0, gap / (step + gap))
 
     def _from_remaining(self, remaining: Any) -> Any:
         if self.power != 1.0:

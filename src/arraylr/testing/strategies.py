@@ -199,8 +199,15 @@ def _piecewise(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
 
 @st.composite
 def _cosine_restarts(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
+    n = config["num_steps"]
+    if draw(st.booleans()):  # growing peaks (Keras' m_mul > 1): at most 8 cycles
+        return {
+            "period": draw(st.integers(max(1, n // 8), max(2, n))),
+            "period_mult": draw(st.integers(1, 4)),
+            "peak_decay": draw(st.sampled_from([2.0, 4.0]) | st.floats(1.0, 4.0)),
+        }
     return {
-        "period": draw(st.integers(1, max(2, config["num_steps"] // 2))),
+        "period": draw(st.integers(1, max(2, n // 2))),
         "period_mult": draw(st.integers(1, 4)),
         "peak_decay": draw(st.sampled_from([1.0, 0.5]) | st.floats(0.1, 1.0)),
     }
