@@ -326,6 +326,23 @@ class TestLoadConfig:
         bad.write_text("type: [exp\n")
         with pytest.raises(ValueError, match=r"bad\.yaml: malformed YAML"):
             load_config(bad)
+        # one line, with the line and column of the problem
+        bad.write_text("type: cosine\n  start_lr: 1\n")
+        with pytest.raises(ValueError) as info:
+            load_config(bad)
+        assert str(info.value) == (
+            f"{bad}: malformed YAML at line 2 column 11: mapping values are not "
+            "allowed here"
+        )
+
+    def test_not_a_config_file(self, tmp_path: Path) -> None:
+        script = tmp_path / "train.py"
+        script.write_text("import torch\n")
+        with pytest.raises(ValueError) as info:
+            load_config(script)
+        message = str(info.value)
+        assert message.startswith(f"{script}: not a config: arraylr reads JSON")
+        assert "YAML (.yaml, .yml)" in message and "\n" not in message
 
     def test_bad_parameter_names_the_file(self, tmp_path: Path) -> None:
         path = tmp_path / "lr.json"
