@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         ["exponential", "cosine", "wsd", "polynomial", "piecewise", "inverse_sqrt"]
         + ["cosine_restarts", "onecycle", "cyclic"],
     ),
-    ("composition", ["composite"]),
+    ("composition", ["composite", "population"]),
     (
         "integrations",
         ["config", "torch", "keras", "deepmd", "_deepmd_plugin", "_deepmd_schema"]
