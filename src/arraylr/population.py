@@ -592,18 +592,40 @@ class Population:
             out.append(xp.reshape(value, (*value.shape, *ones)))
         return out
 
+    def _prepared(
+        self, index: int, plan: Plan, array: Array
+    ) -> tuple[BaseLR, tuple[int, ...]]:
+        """Group ``index``'s view (its float values as arrays against steps of
+        ``array.ndim`` axes) and the shape of its member axes; remembered per
+        plan where the values are NumPy's (the plans of NumPy and PyTorch
+        arrays are cached objects: a training loop's step pays for none of it)."""
+        group = self._groups[index]
+        host = all(isinstance(v, (float, np.ndarray)) for v in group.values)
+        cache: dict[tuple[int, int, int], Any] = self.__dict__.setdefault("_views", {})
+        key = (index, id(plan), array.ndim)
+        if host:
+            hit = cache.get(key)
+            if hit is not None and hit[0] is plan:
+                return hit[1], hit[2]
+        params = self._arrays(group, plan, array)
+        lead = next(
+            (tuple(p.shape[: p.ndim - array.ndim]) for p in params
+             if not isinstance(p, float)),
+            (len(group.indices),),
+        )  # fmt: skip
+        view = group.view(params)
+        if host:
+            if len(cache) >= 64:
+                cache.clear()
+            cache[key] = (plan, view, lead)
+        return view, lead
+
     def _rates(self, plan: Plan, array: Array) -> Array:
         xp = plan.xp
         inner = _wrapped(plan)
         pieces = []
-        for group in self._groups:
-            params = self._arrays(group, plan, array)
-            lead = next(
-                (tuple(p.shape[: p.ndim - array.ndim]) for p in params
-                 if not isinstance(p, float)),
-                (len(group.indices),),
-            )  # fmt: skip
-            view = group.view(params)
+        for index in range(len(self._groups)):
+            view, lead = self._prepared(index, plan, array)
             step = xp.reshape(array, (*((1,) * len(lead)), *array.shape))
             rates = type(view)._compose(view, inner, step)
             shape = (*lead, *array.shape)
@@ -618,8 +640,8 @@ class Population:
         inverse = np.empty(len(order), dtype=np.int64)
         inverse[np.asarray(order)] = np.arange(len(order))
         joined = xp.concat(pieces, axis=0)
-        index = xp.asarray(inverse, device=_backend.xp_device(joined))
-        return xp.take(joined, index, axis=0)
+        index_array = xp.asarray(inverse, device=_backend.xp_device(joined))
+        return xp.take(joined, index_array, axis=0)
 
 
 # ------------------------------------------------------------------ JAX pytrees
