@@ -51,7 +51,7 @@ def test_members_agree_numpy_torch(data: st.DataObject, kind: str) -> None:
     assert not broken, f"{population!r}: {broken}"
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=3, deadline=None)
 @given(data=st.data(), kind=st.sampled_from(BUILT_IN_TYPES))
 def test_members_agree_jax_and_jit(data: st.DataObject, kind: str) -> None:
     population = data.draw(lrst.populations(kind, max_steps=10**6, max_members=3))
@@ -237,7 +237,7 @@ def jax_x64() -> Any:
         yield jax
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(data=st.data(), kind=st.sampled_from(BUILT_IN_TYPES))
 def test_vmap_over_members(data: st.DataObject, kind: str) -> None:
     """jax.vmap over a population of one structure: member by member equal to
@@ -286,7 +286,7 @@ def _central(f: Any, x: float, h: float) -> float:
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=3, deadline=None)
 @given(data=st.data(), kind=st.sampled_from(BUILT_IN_TYPES))
 def test_grad_matches_finite_differences(data: st.DataObject, kind: str) -> None:
     """jax.grad and torch autograd with respect to every float leaf, against
@@ -341,3 +341,170 @@ def test_grad_matches_finite_differences(data: st.DataObject, kind: str) -> None
         got = tensors[i].grad
         torch_grad = 0.0 if got is None else float(got[0])
         assert abs(torch_grad - expected) <= tolerance, (i, value)
+
+
+# ------------------------------------- gradients w.r.t. the config's parameters
+
+DIFFERENTIABLE = ["exp", "cosine", "wsd", "constant", "linear", "polynomial",
+                  "inverse_sqrt"]  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(DIFFERENTIABLE))
+def test_with_parameters_gives_the_members_rates(
+    data: st.DataObject, kind: str
+) -> None:
+    """The values a type's formula reads, computed from its parameters as
+    arrays, are the ones its __init__ computes: the members' own rates."""
+    population = data.draw(lrst.populations(kind, max_steps=10**6))
+    steps = _steps(population)
+    again = population.with_parameters(**population.parameters())
+    for row, want, member in zip(
+        again(steps), population(steps), population, strict=True
+    ):
+        np.testing.assert_allclose(row, want, rtol=0, atol=4 * EPS64 * member.scale)
+
+
+@settings(max_examples=4, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(DIFFERENTIABLE))
+def test_parameter_gradients_match_finite_differences(
+    data: st.DataObject, kind: str
+) -> None:
+    """jax.grad and torch autograd through with_parameters, with respect to
+    each float parameter of the config, against central differences of the
+    members rebuilt by their own constructors (float64, steps off the edges;
+    a parameter whose difference quotient depends on h, a kink, is skipped)."""
+    import jax
+    import jax.numpy as jnp
+    import torch
+
+    population = data.draw(lrst.populations(kind, max_steps=10**4, max_members=2))
+    members = population.members
+    edges = {e for m in members for e, _ in m.phases()}
+    edges |= {m.warmup_steps for m in members}
+    top = max(m.num_steps for m in members)
+    steps = np.asarray(
+        [
+            s + 0.37
+            for s in range(0, 2 * top + 3, max(1, top // 8))
+            if all(abs(s + 0.37 - e) > 1 for e in edges)
+        ][:10]
+    )
+    if steps.size == 0:
+        return
+    weights = np.linspace(1.0, 2.0, steps.size)
+    params = population.parameters()
+
+    def rebuilt(name: str, i: int, value: float) -> float:
+        config = members[i].to_dict()
+        config[name] = float(value)
+        return float(np.asarray(BaseLR(**config)(steps)) @ weights)
+
+    with jax.enable_x64(True):
+
+        def loss(name: str, value: Any) -> Any:
+            rates = population.with_parameters(**{name: value})(jnp.asarray(steps))
+            return jnp.sum(rates @ jnp.asarray(weights))
+
+        for name, value in params.items():
+            grads = np.asarray(
+                jax.grad(lambda v, n=name: loss(n, v))(jnp.asarray(value))
+            )
+            tensor = torch.tensor(value, requires_grad=True)
+            rates = population.with_parameters(**{name: tensor})(
+                torch.from_numpy(steps)
+            )
+            if rates.requires_grad:  # else the rates do not depend on it
+                (rates @ torch.from_numpy(weights)).sum().backward()
+            torch_grads = (
+                np.zeros(value.size) if tensor.grad is None else tensor.grad.numpy()
+            )
+            for i in range(value.size):
+                if abs(value[i]) < 1e-200:  # no relative step (nor value below 0)
+                    continue
+                quotients = []
+                for h in (1e-6 * value[i], 2e-6 * value[i]):
+                    try:
+                        up = rebuilt(name, i, value[i] + h)
+                        down = rebuilt(name, i, value[i] - h)
+                    except ValueError:  # a moved value the type refuses
+                        break
+                    quotients.append((up - down) / (2 * h))
+                if len(quotients) < 2:
+                    continue
+                scale = max(
+                    abs(quotients[0]), abs(rebuilt(name, i, value[i])) / value[i]
+                )
+                if abs(quotients[0] - quotients[1]) > 1e-6 * scale:
+                    continue  # a kink within h: no derivative to compare
+                assert abs(grads[i] - quotients[0]) <= 1e-5 * scale, (name, i)
+                assert abs(torch_grads[i] - quotients[0]) <= 1e-5 * scale, (name, i)
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        ("exp", {"stop_lr": 1e-5, "decay_steps": 100}),
+        ("cosine", {"stop_lr_ratio": 0.01}),
+        ("wsd", {"stop_lr": 1e-5, "decay_type": "cosine", "decay_phase_ratio": 0.5}),
+    ],
+)
+def test_parameter_gradients_at_known_configs(kind: str, extra: dict[str, Any]) -> None:
+    """d rate / d parameter through derived values (exp's decay_rate from
+    start_lr and stop_lr, cosine's stop_lr moving with start_lr through its
+    ratio, the warmup start): jax.grad and torch against central differences of
+    the rebuilt schedule, every parameter, at steps of every phase."""
+    import jax
+    import jax.numpy as jnp
+    import torch
+
+    config = {"type": kind, "start_lr": 1e-3, "num_steps": 1000,
+              "warmup_steps": 50, "warmup_start_factor": 0.1, **extra}  # fmt: skip
+    population = Population([config])
+    steps = np.array([20.5, 137.3, 512.7, 940.1])
+    params = population.parameters()
+    assert {"start_lr", "warmup_start_factor"} <= set(params)
+    for name, value in params.items():
+        h = 1e-5 * value[0]
+        up = BaseLR(**{**config, name: value[0] + h})(steps)
+        down = BaseLR(**{**config, name: value[0] - h})(steps)
+        expected = (up - down) / (2 * h)
+        weights = np.array([1.0, 2.0, 3.0, 4.0])
+        expected = expected @ weights
+        with jax.enable_x64(True):
+            got = jax.grad(
+                lambda v, n=name, w=weights: jnp.sum(
+                    population.with_parameters(**{n: v})(jnp.asarray(steps))[0]
+                    * jnp.asarray(w)
+                )
+            )(jnp.asarray(value))[0]
+        tensor = torch.tensor(value, requires_grad=True)
+        rates = population.with_parameters(**{name: tensor})(torch.from_numpy(steps))
+        (rates[0] @ torch.from_numpy(weights)).backward()
+        assert tensor.grad is not None
+        torch_got = tensor.grad[0].item()
+        assert expected != 0, name
+        assert abs(float(got) - expected) <= 1e-6 * abs(expected), name
+        assert abs(torch_got - expected) <= 1e-6 * abs(expected), name
+
+
+def test_with_parameters_errors() -> None:
+    cyclic = Population.sweep(
+        {"type": "cyclic", "start_lr": 1e-4, "max_lr": 1e-3, "num_steps": 100},
+        max_lr=[1e-3, 2e-3],
+    )
+    with pytest.raises(TypeError, match="cyclic"):
+        cyclic.with_parameters()
+    cosine = Population.sweep(
+        {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.0, "num_steps": 10},
+        start_lr=[1.0, 2.0],
+    )
+    assert set(cosine.parameters()) == {"start_lr", "stop_lr"}
+    with pytest.raises(TypeError, match=r"exponent=.*valid: start_lr, stop_lr"):
+        cosine.with_parameters(exponent=np.ones(2))
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        cosine.with_parameters(start_lr=np.ones(3))
+    moved = cosine.with_parameters(start_lr=np.array([2.0, 4.0]))
+    assert moved(5).tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError, match="no member schedules"):
+        _ = moved.members

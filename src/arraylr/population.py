@@ -62,6 +62,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
 from . import _backend
@@ -72,7 +73,10 @@ from .base import BaseLR
 from .cosine import LearningRateCosine
 from .cosine_restarts import LearningRateCosineRestarts
 from .cyclic import LearningRateCyclic
-from .polynomial import LearningRatePolynomial
+from .exponential import LearningRateExp
+from .inverse_sqrt import LearningRateInverseSqrt
+from .polynomial import LearningRateConstant, LearningRatePolynomial
+from .wsd import LearningRateWSD
 
 __all__ = ["Population", "register_jax"]
 
@@ -180,7 +184,10 @@ def _structure(schedule: BaseLR) -> tuple[tuple[Any, ...], list[float]]:
     can hold) and its float values in the key's order."""
     rules = _rules(type(schedule))
     floats: list[float] = []
-    parts = []
+    # the parameters a config gives (stop_lr or stop_lr_ratio, a decay_rate
+    # given or derived): with_parameters derives a group's values from them
+    given = tuple(sorted(k for k, v in schedule._params.items() if v is not None))
+    parts: list[Any] = [("(given)", ("v", given))]
     for name in sorted(schedule.__dict__):
         if name in _SKIP:
             continue
@@ -215,7 +222,8 @@ class _Group:
         attrs = dict(stand.__dict__)
         it = iter(values)
         for name, key in self.key[1]:
-            attrs[name] = _fill(attrs[name], key, it)
+            if key is _FREE or key[0] == "t":
+                attrs[name] = _fill(attrs[name], key, it)
         view.__dict__.update(attrs)
         return view
 
@@ -278,6 +286,124 @@ def _wrapped(plan: Plan) -> Plan:
     if len(_WRAPPED) < 256:
         _WRAPPED[id(plan)] = (plan, wrapped)
     return wrapped
+
+
+# ------------------------------------------- parameters -> what a formula reads
+
+
+def _base_values(p: dict[str, Any], stand: BaseLR, stop: Any) -> dict[str, Any]:
+    """BaseLR's float values from ``start_lr``, ``stop`` and the warmup factor."""
+    start = p["start_lr"]
+    factor = p.get("warmup_start_factor", stand.warmup_start_factor)
+    warm = factor * start
+    return {
+        "start_lr": start,
+        "stop_lr": stop,
+        "warmup_start_factor": factor,
+        "warmup_start_lr": warm,
+        "_warmup_slope": (start - warm) / max(stand.warmup_steps, 1),
+    }
+
+
+def _stop(p: dict[str, Any]) -> Any:
+    if "stop_lr_ratio" in p:
+        return p["start_lr"] * p["stop_lr_ratio"]
+    return p["stop_lr"]
+
+
+def _derive_cosine(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+    out = _base_values(p, s, _stop(p))
+    factor = out["stop_lr"] / out["start_lr"]
+    out.update(lr_min_factor=factor, _half_span=0.5 * (1 - factor))
+    if s.decay_num_steps > 0:
+        out["_plateaus"] = ((s.decay_num_steps, None, out["start_lr"] * factor),)
+    return out
+
+
+def _derive_polynomial(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+    out = _base_values(p, s, _stop(p))
+    if s.decay_num_steps > 0:
+        out["_plateaus"] = ((s.decay_num_steps, None, out["stop_lr"]),)
+    return out
+
+
+def _derive_constant(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+    return _base_values(p, s, p["start_lr"])
+
+
+def _derive_wsd(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+    out = _base_values(p, s, _stop(p))
+    plateaus: list[Any] = [(s.decay_num_steps, None, out["stop_lr"])]
+    if s.stable_steps > 0:
+        plateaus.insert(0, (0, s.stable_steps, out["start_lr"]))
+    out["_plateaus"] = tuple(plateaus)
+    return out
+
+
+def _derive_inverse_sqrt(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+    out = _base_values(p, s, _stop(p))
+    timescale = p.get("timescale", s.timescale)
+    out.update(timescale=timescale, _inverse_timescale=1.0 / timescale)
+    return out
+
+
+def _derive_exp(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+    out = _base_values(p, s, _stop(p))
+    start, stop = out["start_lr"], out["stop_lr"]
+    if "decay_rate" in p:
+        rate = p["decay_rate"]
+    elif s.decay_num_steps == 0:
+        rate = 1.0 + 0.0 * start
+    else:
+        floor = xp.maximum(stop, 1e-10)
+        rate = xp.exp(xp.log(floor / start) / (s.decay_num_steps / s.decay_steps))
+    out.update(
+        decay_rate=rate,
+        _log_rate=xp.log(rate),
+        min_lr=stop,
+        _flat_lr=xp.maximum(start, stop),
+    )
+    return out
+
+
+_DERIVE: dict[type, tuple[tuple[str, ...], Any]] = {
+    LearningRateCosine: (("start_lr", "stop_lr", "stop_lr_ratio"), _derive_cosine),
+    LearningRatePolynomial: (
+        ("start_lr", "stop_lr", "stop_lr_ratio"),
+        _derive_polynomial,
+    ),
+    LearningRateConstant: (("start_lr",), _derive_constant),
+    LearningRateWSD: (("start_lr", "stop_lr", "stop_lr_ratio"), _derive_wsd),
+    LearningRateInverseSqrt: (
+        ("start_lr", "stop_lr", "stop_lr_ratio", "timescale"),
+        _derive_inverse_sqrt,
+    ),
+    LearningRateExp: (
+        ("start_lr", "stop_lr", "stop_lr_ratio", "decay_rate"),
+        _derive_exp,
+    ),
+}
+"""Per type: the float parameters :meth:`Population.with_parameters` takes, and
+the float values the formula reads, computed from them with ``xp`` operations
+(the arithmetic of the type's ``__init__``; ``tests/test_population.py`` checks
+that both give the same values).  Other types are not supported there yet."""
+
+
+def _collect(value: Any, key: Any, out: list[Any]) -> None:
+    """Append the values of ``value`` at the positions ``key`` marks free."""
+    if key is _FREE:
+        out.append(value)
+    elif key[0] == "t":
+        for v, k in zip(value, key[1], strict=True):
+            _collect(v, k, out)
+
+
+def _free_count(key: Any) -> int:
+    if key is _FREE:
+        return 1
+    if key[0] == "t":
+        return sum(_free_count(k) for k in key[1])
+    return 0
 
 
 class Population:
@@ -527,6 +653,129 @@ class Population:
                 f"{len(leaves)}"
             )
         return Population._from_leaves(self._aux(), leaves)
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """The float parameters :meth:`with_parameters` takes, as given to every
+        member: name -> float64 array of one value per member.
+
+        ``start_lr``, and ``stop_lr`` or ``stop_lr_ratio`` (whichever every
+        member was given), ``warmup_start_factor`` where no member's is 0,
+        ``decay_rate`` (exp, where given) and ``timescale`` (inverse_sqrt,
+        where given).  Types: exp, cosine, wsd, constant, linear, polynomial,
+        inverse_sqrt (others raise ``TypeError``).
+        """
+        return self._float_parameters()
+
+    def _float_parameters(self) -> dict[str, Any]:
+        """The parameters :meth:`with_parameters` takes (given by every member),
+        per member (float64)."""
+        members = self.members
+        names, _ = self._derivation()
+        settable: dict[str, Any] = {}
+        for name in (*names, "warmup_start_factor"):
+            given = [m._params.get(name) for m in members]
+            if any(v is None or isinstance(v, bool) for v in given):
+                continue
+            array = np.asarray([float(v) for v in given if v is not None])
+            if name == "warmup_start_factor" and not np.all(array > 0):
+                continue  # 0 selects the formula's other path: not a variable
+            settable[name] = array
+        return settable
+
+    def with_parameters(self, **values: Any) -> Population:
+        """This population with float parameters replaced by arrays (one value
+        per member): JAX arrays or tracers, PyTorch tensors with
+        ``requires_grad``, NumPy arrays.  Every value the formula reads is
+        computed from them with the array library's operations, so that
+        ``jax.grad`` and PyTorch autograd differentiate the rates with respect
+        to these parameters, as each member's config has them (``stop_lr``
+        held where a config gives ``stop_lr``, moving with ``start_lr`` where
+        it gives ``stop_lr_ratio``; exp's ``decay_rate`` derived again unless
+        given).  The others keep the members' values.
+
+        The values must keep each member's code path: ``stop_lr`` below
+        ``start_lr`` for exp, a positive ``warmup_start_factor`` (structure is
+        not traced).  The result evaluates but has no member schedules.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from arraylr import Population
+        >>> pop = Population.sweep({"type": "linear", "start_lr": 1.0,
+        ...                         "stop_lr": 0.0, "num_steps": 10},
+        ...                        start_lr=[1.0, 2.0])
+        >>> pop.with_parameters(start_lr=np.array([4.0, 8.0]))(5).tolist()
+        [2.0, 4.0]
+        """
+        names, derive = self._derivation()
+        settable = self._float_parameters()
+        for name in values:
+            if name not in settable:
+                raise TypeError(
+                    f"with_parameters got {name}=..., which is not a float parameter "
+                    f"every member gives (valid: {', '.join(settable)})"
+                )
+        count = len(self)
+        for name, value in values.items():
+            if tuple(value.shape) != (count,):
+                raise ValueError(
+                    f"{name} must hold one value per member (shape ({count},)), got "
+                    f"shape {tuple(value.shape)}"
+                )
+        given = list(values.values())
+        xp = array_api_compat.array_namespace(*given) if given else np
+        like = given[0] if given else None
+        device = None if like is None else _backend.xp_device(like)
+        members = self.members
+        leaves: list[Any] = []
+        for group in self._groups:
+            rows = list(group.indices)
+            stand = group.stand
+            p: dict[str, Any] = {}
+            for name in dict.fromkeys((*names, "warmup_start_factor", "stop_lr")):
+                if name in values:
+                    value = values[name]
+                    if rows != list(range(count)):
+                        index = xp.asarray(np.asarray(rows), device=device)
+                        value = xp.take(value, index, axis=0)
+                    p[name] = value
+                    continue
+                recorded = stand._params.get(name)
+                if recorded is not None and not isinstance(recorded, bool):
+                    # as given (every member of the group gives it)
+                    given_values = [members[i]._params[name] for i in rows]
+                elif name == "stop_lr":  # the resolved value
+                    given_values = [members[i].stop_lr for i in rows]
+                else:
+                    continue  # not given: derived (or the member's own value)
+                array = np.asarray([float(v) for v in given_values])
+                p[name] = (
+                    array
+                    if like is None
+                    else xp.asarray(array, dtype=like.dtype, device=device)
+                )
+            if "stop_lr_ratio" in p and "stop_lr" not in values:
+                del p["stop_lr"]  # the config's ratio moves stop_lr with start_lr
+            derived = derive(p, stand, xp)
+            it = iter(group.values)
+            for name, key in group.key[1]:
+                taken = [next(it) for _ in range(_free_count(key))]
+                if name in derived:
+                    _collect(derived[name], key, leaves)
+                else:
+                    leaves.extend(taken)
+        return Population._from_leaves(self._aux(), leaves)
+
+    def _derivation(self) -> tuple[tuple[str, ...], Any]:
+        cls: Any = type(self._groups[0].stand)
+        for klass in cls.__mro__:
+            if klass in _DERIVE:
+                return _DERIVE[klass]
+        raise TypeError(
+            f"with_parameters/parameters do not support {cls.__name__} "
+            f"(type={cls.type_name!r}) yet; supported: "
+            + ", ".join(sorted(str(getattr(k, "type_name", k)) for k in _DERIVE))
+        )
 
     def _aux(self) -> tuple[Any, ...]:
         return tuple(
