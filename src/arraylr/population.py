@@ -52,8 +52,18 @@ compiled function), and ``jax.vmap`` maps over the members of a population of
 one group.  ``jax.grad`` of a loss with respect to a schedule (or a population)
 gives, in the same shape, the derivative with respect to each float value the
 formula reads *as the formula reads it*: ``start_lr`` with ``lr_min_factor``
-held fixed, say, not with ``stop_lr`` held fixed (the values a schedule derives
-from its parameters are computed in Python at construction and are not traced).
+held fixed, say, not with ``stop_lr`` held fixed.
+
+Gradients with respect to a config's parameters
+-----------------------------------------------
+:meth:`Population.with_parameters` takes float parameters of the config
+(``start_lr``, ``stop_lr`` or ``stop_lr_ratio``, ``warmup_start_factor``, exp's
+``decay_rate``, inverse_sqrt's ``timescale``) as arrays of any library (JAX
+tracers, PyTorch tensors with ``requires_grad``) and derives the values the
+formula reads from them with that library's operations, as the type's
+``__init__`` does (the table ``_DERIVE``; the tests check that both give the
+members' rates), so that ``jax.grad`` and autograd give d rate / d parameter.
+Supported types: exp, cosine, wsd, constant, linear, polynomial, inverse_sqrt.
 """
 
 from __future__ import annotations
