@@ -859,7 +859,12 @@ class Population:
         plan where the values are NumPy's (the plans of NumPy and PyTorch
         arrays are cached objects: a training loop's step pays for none of it)."""
         group = self._groups[index]
-        host = all(isinstance(v, (float, np.ndarray)) for v in group.values)
+        # remembered for NumPy arrays and PyTorch tensors only, whose plans are
+        # cached objects (a JAX step gets a fresh plan: nothing would be reused)
+        kind = type(array)
+        host = (kind is np.ndarray or kind.__module__ == "torch") and all(
+            isinstance(v, (float, np.ndarray)) for v in group.values
+        )
         cache: dict[tuple[int, int, int], Any] = self.__dict__.setdefault("_views", {})
         key = (index, id(plan), array.ndim)
         if host:
