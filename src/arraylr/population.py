@@ -76,7 +76,7 @@ import array_api_compat
 import numpy as np
 
 from . import _backend
-from ._backend import Plan
+from ._backend import HOST, Plan
 from ._scalar import Array, Namespace
 from ._validation import short_repr
 from .base import BaseLR
@@ -828,7 +828,20 @@ class Population:
         scalar = isinstance(step, np.generic) or type(step) in (int, float)
         if scalar or (isinstance(step, np.ndarray) and type(step) is not np.ndarray):
             step = np.asarray(step)  # NumPy subclasses as plain arrays
-        _, plan, array, _ = _backend.prepare(step, dtype, inner=True)
+        route, plan, array, _ = _backend.prepare(step, dtype)
+        if route == HOST:
+            if all(
+                isinstance(v, (float, np.ndarray))
+                for group in self._groups
+                for v in group.values
+            ):  # a small PyTorch CPU tensor: NumPy on its memory, as a single
+                # schedule takes it (a PyTorch operation costs more to dispatch
+                # than the few elements it computes)
+                rates = self.value(array, _backend.host_dtype(plan))
+                return _backend.from_host(rates)
+            # values held as tensors (with_parameters): PyTorch's operations
+            route, plan, array, _ = _backend.prepare(step, dtype, inner=True)
+        # one expression (no blocks: the member axis is the population's own)
         return _backend.finish(plan, array, self._rates(plan, array), None)
 
     __call__ = value
