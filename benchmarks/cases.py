@@ -26,6 +26,7 @@ from .baselines import (
     torch_baselines,
 )
 from .harness import Row
+from .population import case_population
 
 
 def case_scalar(n: int, quick: bool) -> list[Row]:
@@ -331,4 +332,5 @@ CASES = {
     "sweep": case_sweep,
     "npscalar": case_npscalar,
     "busy": case_busy,
+    "population": case_population,
 }

@@ -107,3 +107,20 @@ def test_sweep_scalar_and_busy_cases(
     )
     assert len(condensed) == 2 * 2 * 3
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_population_case(run_module, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The population case runs (smaller), checks its peers' rates, and names
+    where optax cannot vmap."""
+    population = importlib.import_module("benchmarks.population")
+    monkeypatch.setattr(population, "MEMBERS", 20)
+    monkeypatch.setattr(population, "STEPS", 500)
+    assert run_module.main(["--quick", "--cases", "population"]) == 0
+    text = capsys.readouterr().out
+    for needle in (
+        "| population numpy | cosine (1 step) | arraylr Population (one call) |",
+        "| population numpy | cosine (100 steps) | Python loop over 20 schedules |",
+        "| population jax | exp (20 x 500) | optax jit(vmap) over init_value |",
+        "warmup_cosine_decay_schedule over peak_value: TracerBoolConversionError",
+    ):
+        assert needle in text

@@ -287,7 +287,7 @@ def test_plot_labels_never_cross_curves(layout: str) -> None:
         type="cosine_restarts", start_lr=1.0, stop_lr=0.0, num_steps=1000, period=100
     )
     fig = draw(
-        [("a.json", wsd), ("b.json", cosine), ("c.json", restarts)],
+        [(wsd, ["wsd: a.json"]), (cosine, ["cosine: b.json"]), (restarts, ["c"])],
         normalise=layout == "normalise",
         panels=layout == "panels",
         log=layout == "log",
@@ -323,3 +323,37 @@ def test_plot_layouts(tmp_path: Path, layout: list[str]) -> None:
     )
     assert main(["plot", DEEPMD, zero_start, *layout, "-o", str(out)]) == 0
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_plot_sweep_one_curve_per_member(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plt = pytest.importorskip("matplotlib.pyplot")
+
+    config = '{"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000}'
+    out = tmp_path / "sweep.png"
+    shown: list[list[tuple[str, object]]] = []
+    original = plt.Figure.savefig
+
+    def keep(fig: object, *args: object, **kwargs: object) -> object:
+        lines = fig.axes[0].lines  # type: ignore[attr-defined]
+        shown.append([(line.get_label(), line.get_ydata()) for line in lines])
+        return original(fig, *args, **kwargs)
+
+    monkeypatch.setattr(plt.Figure, "savefig", keep)
+    code = main(["plot", config, "--sweep", "start_lr=1e-4,3e-4,1e-3", "-o", str(out)])
+    assert code == 0 and out.stat().st_size > 0
+    labels = [label for label, _ in shown[0]]
+    assert labels == [f"cosine: start_lr={v}" for v in (1e-4, 3e-4, 1e-3)]
+    assert [float(y[0]) for _, y in shown[0]] == [1e-4, 3e-4, 1e-3]  # type: ignore[index]
+    population = tmp_path / "pop.json"
+    population.write_text(
+        '{"type": "population", "members": [' + config + ", " + config + "]}"
+    )
+    assert main(["plot", str(population), "-o", str(out)]) == 0
+    assert [label for label, _ in shown[1]] == ["member 0", "member 1"]
+    with pytest.raises(SystemExit):
+        main(["plot", config, "--sweep", "start_lr", "-o", str(out)])
+    assert "NAME=V1,V2" in capsys.readouterr().err
+    assert main(["plot", config, "--sweep", "stop_lrr=1,2", "-o", str(out)]) == 2
+    assert "stop_lrr" in capsys.readouterr().err

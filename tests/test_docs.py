@@ -32,6 +32,7 @@ MODULES = [
     "arraylr.onecycle",
     "arraylr.cyclic",
     "arraylr.composite",
+    "arraylr.population",
     "arraylr.testing",
     "arraylr._backend",
     "arraylr._parameters",

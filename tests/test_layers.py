@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         + ["inverse_time"]
         + ["cosine_restarts", "onecycle", "cyclic"],
     ),
-    ("composition", ["composite"]),
+    ("composition", ["composite", "population"]),
     (
         "integrations",
         ["config", "torch", "keras", "deepmd", "_deepmd_plugin", "_deepmd_schema"]

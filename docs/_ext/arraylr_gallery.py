@@ -16,7 +16,7 @@ sys.path.insert(0, str(HERE))
 
 from make_images import EXAMPLES, N  # noqa: E402
 
-from arraylr import BaseLR  # noqa: E402
+from arraylr import BaseLR, Population  # noqa: E402
 from arraylr.cli import build_parser, phase_lines, step_label  # noqa: E402
 
 OUT = HERE / "generated"
@@ -97,7 +97,60 @@ def _gallery() -> None:
         shown = pprint.pformat(lr.to_dict(), width=76, sort_dicts=False)
         lines += ["   " + line for line in shown.split("\n")] + [""]
         lines += [_formula(cls), ""]
+    lines += _population(images)
     (OUT / "gallery.rst").write_text("\n".join(lines) + "\n")
+
+
+POPULATION = {
+    "config": {"type": "cosine", "stop_lr": 1e-4, "num_steps": 200},
+    "start_lr": [0.05, 0.1, 0.2, 0.4] * 2,
+    "warmup_steps": [0] * 4 + [20] * 4,
+}
+"""The guide's population (eight cosine schedules: four peaks, two warmups)."""
+
+
+def _population(images: Path) -> list[str]:
+    """A population's rates, drawn from one call: one curve per member."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    population = Population.sweep(
+        POPULATION["config"],
+        start_lr=POPULATION["start_lr"],
+        warmup_steps=POPULATION["warmup_steps"],
+    )
+    steps = np.arange(201)
+    rates = population(steps)  # (8, 201): every member in one call
+    fig, ax = plt.subplots(figsize=(6.4, 3.0), dpi=100)
+    for member, row in zip(population, rates, strict=True):
+        style = "-" if member.warmup_steps == 0 else "--"
+        label = f"start_lr={member.start_lr:g}, warmup_steps={member.warmup_steps}"
+        ax.plot(steps, row, style, lw=1.4, label=label)
+    ax.set_xlabel("step")
+    ax.set_ylabel("learning rate")
+    ax.set_title("Population of 8 cosine schedules", fontsize=10)
+    ax.legend(fontsize=6, ncol=2)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(images / "population.png")
+    plt.close(fig)
+    config = pprint.pformat(POPULATION, width=76, sort_dicts=False)
+    return [
+        "Populations: :class:`~arraylr.Population`",
+        "------------------------------------------",
+        "",
+        ".. image:: gallery/population.png",
+        "   :alt: eight cosine schedules of a population",
+        "",
+        "The population of the user guide's JAX example (``Population.sweep`` of",
+        "this config), its rates computed in one call::",
+        "",
+        *("   " + line for line in config.split("\n")),
+        "",
+    ]
 
 
 def _cli() -> None:

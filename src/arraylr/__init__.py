@@ -27,6 +27,7 @@ from .inverse_time import LearningRateInverseTime
 from .onecycle import LearningRateOneCycle
 from .piecewise import LearningRatePiecewise
 from .polynomial import LearningRateConstant, LearningRateLinear, LearningRatePolynomial
+from .population import Population
 from .wsd import LearningRateWSD
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "LearningRatePolynomial",
     "LearningRateSequence",
     "LearningRateWSD",
+    "Population",
     "__version__",
     "load_config",
     "make_learning_rate_schedule",

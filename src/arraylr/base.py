@@ -220,6 +220,9 @@ class BaseLR(Parameters):
         self.warmup_steps = warmup_steps
         self.warmup_start_factor = factor
         self.warmup_start_lr = factor * start_lr
+        # a flag rather than a test of warmup_start_lr in _warmup_value, so that a
+        # population (arraylr.population) can hold warmup_start_lr as an array
+        self._warmup_from_zero = self.warmup_start_lr == 0
         self.decay_num_steps = num_steps - warmup_steps
         self._warmup_slope = (start_lr - self.warmup_start_lr) / max(warmup_steps, 1)
         self.warmup_type = (
@@ -261,7 +264,7 @@ class BaseLR(Parameters):
                 left = xp.maximum(width - step, 0.0) / width
                 shape = 1.0 - xp.sqrt(left)
             rise = shape * (self.start_lr - self.warmup_start_lr)
-        return rise if self.warmup_start_lr == 0 else self.warmup_start_lr + rise
+        return rise if self._warmup_from_zero else self.warmup_start_lr + rise
 
     def phases(self) -> list[tuple[int, str]]:
         """The steps where the schedule changes phase, with a label each, sorted.

@@ -24,6 +24,7 @@ import numpy as np
 from ._version import __version__
 from .base import BaseLR
 from .config import ConfigNote, ConfigOrigins, read_config
+from .population import Population
 
 __all__ = ["draw", "main", "milestones"]
 
@@ -138,6 +139,80 @@ def _plain_config(given: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _sweep_value(text: str) -> Any:
+    """A swept value as written: an int, else a float, else the string."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def sweep_arg(text: str) -> tuple[str, list[Any]]:
+    """``--sweep name=v1,v2,...`` as ``(name, [v1, v2, ...])``."""
+    name, sep, values = text.partition("=")
+    items = [v.strip() for v in values.split(",") if v.strip()]
+    if not sep or not name.strip() or not items:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=V1,V2,... (for example start_lr=1e-4,3e-4), got {text!r}"
+        )
+    return name.strip(), [_sweep_value(v) for v in items]
+
+
+def _population_config(source: str) -> dict[str, Any] | None:
+    """The dict of a population config (``{"type": "population", ...}``, a JSON
+    file or inline JSON), or ``None`` for any other config."""
+    text = source.strip()
+    if not text.startswith("{"):
+        path = Path(source)
+        if path.suffix.lower() != ".json" or not path.is_file():
+            return None
+        try:
+            text = path.read_text()
+        except OSError:
+            return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and data.get("type") == "population":
+        return data
+    return None
+
+
+def _curves(
+    source: str, sweeps: list[tuple[str, list[Any]]], num_steps: int | None
+) -> tuple[BaseLR | Population, list[str], list[str]]:
+    """What one config draws: a schedule, or a population (``--sweep``, or a
+    population config) with one legend label per member; and the notes."""
+    config = _population_config(source)
+    if config is not None:
+        members = config.get("members")
+        if num_steps is not None and isinstance(members, list):
+            members = [{**m, "num_steps": num_steps} for m in members]
+        try:
+            population = Population.from_dict({**config, "members": members})
+        except (TypeError, ValueError) as exc:
+            raise CLIError(str(exc)) from None
+        labels = [f"member {i}" for i in range(len(population))]
+        return population, labels, []
+    schedule, notes = _load(source, num_steps)
+    if not sweeps:
+        return schedule, [f"{schedule.type_name}: {_short(source)}"], notes
+    values = dict(sweeps)
+    try:
+        population = Population.sweep(schedule, grid=True, **values)
+    except (TypeError, ValueError) as exc:
+        raise CLIError(f"--sweep: {exc}") from None
+    labels = [
+        f"{schedule.type_name}: "
+        + ", ".join(f"{name}={member.to_dict().get(name)!r}" for name in values)
+        for member in population
+    ]
+    return population, labels, notes
+
+
 def _value_text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.10g}"
@@ -242,7 +317,9 @@ def _phase_marks(
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    loaded = [(src, *_load(src, args.num_steps)) for src in args.config]
+    loaded = [
+        (src, *_curves(src, args.sweep or [], args.num_steps)) for src in args.config
+    ]
     try:
         import matplotlib
 
@@ -252,11 +329,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
         raise CLIError(
             "arraylr plot needs matplotlib: pip install matplotlib"
         ) from None
-    for _, _, notes in loaded:
+    for _, _, _, notes in loaded:
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
     fig = draw(
-        [(source, schedule) for source, schedule, _ in loaded],
+        [(drawn, labels) for _, drawn, labels, _ in loaded],
         points=args.points,
         log=args.log,
         normalise=args.normalise,
@@ -275,44 +352,51 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def draw(
-    schedules: list[tuple[str, BaseLR]],
+    curves: list[tuple[BaseLR | Population, list[str]]],
     *,
     points: int = 2000,
     log: bool = False,
     normalise: bool = False,
     panels: bool = False,
 ) -> Any:
-    """The figure ``arraylr plot`` writes: each schedule's rates against its
-    steps, its phase boundaries dotted and labelled above the plotting area (so
-    that no label crosses a curve), and the legend below it.  ``normalise``
-    divides steps by each schedule's ``num_steps`` and rates by its largest
-    rate (``schedule.scale``); ``panels`` gives each schedule a panel of its
+    """The figure ``arraylr plot`` writes: for each schedule (or population, a
+    curve per member, one call for all) and its legend labels, the rates against
+    the steps, a schedule's phase boundaries dotted and labelled above the
+    plotting area (so that no label crosses a curve), and the legend below it.
+    ``normalise`` divides steps by each schedule's ``num_steps`` and rates by its
+    largest rate (``schedule.scale``); ``panels`` gives each entry a panel of its
     own."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    panels = panels and len(schedules) > 1
-    rows = len(schedules) if panels else 1
+    panels = panels and len(curves) > 1
+    rows = len(curves) if panels else 1
     fig, axes = plt.subplots(
         rows, 1, figsize=(8, 4.2 * rows if panels else 5.6), dpi=120, squeeze=False
     )
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     marks: dict[int, list[tuple[float, str, str]]] = {}
-    for i, (source, schedule) in enumerate(schedules):
+    count = 0
+    for i, (drawn, labels) in enumerate(curves):
         row = i if panels else 0
         ax = axes[row][0]
-        end = max(schedule.num_steps, 1)
+        members = drawn.members if isinstance(drawn, Population) else (drawn,)
+        end = max(max(m.num_steps for m in members), 1)
         steps = np.unique(np.linspace(0, end, points).astype(np.int64))
-        rates = np.asarray(schedule(steps), dtype=np.float64)
+        # a population: every member's rates in one call, a row each
+        rates = np.asarray(drawn(steps), dtype=np.float64).reshape(len(members), -1)
         if normalise:
-            rates = rates / schedule.scale
+            rates = rates / np.asarray([[m.scale] for m in members])
         if log:  # a rate of 0 has no place on a log axis: leave a gap
             rates = np.where(rates > 0, rates, np.nan)
         scale = 1.0 / end if normalise else 1.0
-        color = colors[i % len(colors)]
-        label = f"{schedule.type_name}: {_short(source)}"
-        ax.plot(steps * scale, rates, color=color, label=label, linewidth=1.6)
-        for step, what in phase_lines(schedule):
+        for member_rates, label in zip(rates, labels, strict=True):
+            color = colors[count % len(colors)]
+            count += 1
+            ax.plot(steps * scale, member_rates, color=color, label=label, lw=1.6)
+        if isinstance(drawn, Population):
+            continue  # one curve per member: phase marks would crowd the plot
+        for step, what in phase_lines(drawn):
             ax.axvline(step * scale, color=color, linestyle=":", linewidth=1, zorder=1)
             marks.setdefault(row, []).append((step * scale, what, color))
     for row, row_marks in marks.items():
@@ -347,7 +431,7 @@ def draw(
             fontsize=8,
             loc="upper left",
             bbox_to_anchor=(0.0, -0.16 if not panels else -0.2),
-            ncol=1 if len(schedules) < 3 or panels else 2,
+            ncol=1 if count < 3 or panels else 2,
             frameon=False,
         )
     fig.tight_layout()
@@ -469,6 +553,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="PNG file (default: schedule.png)",
     )
     plot.add_argument("--points", type=int, default=2000, help="points per curve")
+    plot.add_argument(
+        "--sweep",
+        action="append",
+        type=sweep_arg,
+        metavar="NAME=V1,V2,...",
+        help="one curve per value of a parameter (a population, evaluated in one "
+        "call); repeat for every combination of several parameters",
+    )
     layout = plot.add_mutually_exclusive_group()
     layout.add_argument(
         "--normalise",

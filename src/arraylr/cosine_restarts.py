@@ -133,6 +133,7 @@ class LearningRateCosineRestarts(BaseLR):
         else:
             self._last_cycle = bisect.bisect_right(self._starts, total) - 1
         self._top_peak = self.start_lr
+        self._growth: tuple[float, ...] = ()
         if self.peak_decay > 1 and self._last_cycle > MAX_GROWING_CYCLES:
             raise ValueError(
                 f"peak_decay={short_repr(peak_decay)} > 1 grows the peak over "
@@ -150,6 +151,11 @@ class LearningRateCosineRestarts(BaseLR):
                     f"step num_steps={self.num_steps}); rates must be at most "
                     f"{FLOAT32_MAX:.4g}, the largest float32"
                 )
+            # gamma**n up to the cycle that holds num_steps: the peak of cycle n
+            # is start_lr * _growth[min(n, N)], one product on every route
+            self._growth = tuple(
+                self.peak_decay**n for n in range(self._last_cycle + 1)
+            )
             self._top_peak = self._peak(self._last_cycle)
         self._peaks = tuple(self._peak(n) for n in range(len(starts)))
 
@@ -161,8 +167,8 @@ class LearningRateCosineRestarts(BaseLR):
         """Cycle ``n``'s peak, in float64 from the exact ``n``: never below
         stop_lr, and a growing peak held from the cycle that holds step
         num_steps on (so it cannot overflow)."""
-        if self.peak_decay > 1:
-            return self.start_lr * self.peak_decay ** min(n, self._last_cycle)
+        if self._growth:
+            return self.start_lr * self._growth[min(n, self._last_cycle)]
         return max(self.start_lr * self.peak_decay**n, self.stop_lr)
 
     def phases(self) -> list[tuple[int, str]]:
@@ -191,13 +197,12 @@ class LearningRateCosineRestarts(BaseLR):
         float32 ``peak_decay**n`` would compound the rounding of gamma n times)."""
         if self.peak_decay == 1.0:
             return self.start_lr
-        if self.peak_decay > 1:  # from the table: one rounding of the float64 peak
+        if self._growth:  # gamma**n from the table, as the scalar route reads it
             # (exp(n log gamma) would carry n log gamma's rounding, |x| eps, into
             # a peak that is the largest rate of the schedule)
             n = xp.clip(xp.where(xp.isnan(n), 0.0, n), 0.0, float(self._last_cycle))
-            peaks = [self._peak(k) for k in range(self._last_cycle + 1)]
-            table = self._table(xp, n, peaks)
-            return _take(xp, table, xp.astype(n, xp.int32))
+            table = self._table(xp, n, list(self._growth))
+            return self.start_lr * _take(xp, table, xp.astype(n, xp.int32))
         return xp.maximum(self.start_lr * xp.exp(n * self._log_decay), self.stop_lr)
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:

@@ -151,6 +151,11 @@ class LearningRateExp(BaseLR):
                 )
         self.decay_rate = rate
         self._log_rate = math.log(rate)
+        # flags rather than tests of _log_rate in the formula, so that a
+        # population (arraylr.population) can hold _log_rate as an array
+        self._grows = self._log_rate > 0
+        self._flat = self._log_rate == 0
+        self._flat_lr = max(self.start_lr, self.min_lr)
         # decay steps from which the rate is at its floor (or underflows to 0):
         # larger floating steps, +inf among them, are evaluated there
         depth = math.log(self.start_lr) - math.log(5e-324) + 50
@@ -170,7 +175,7 @@ class LearningRateExp(BaseLR):
         return self.min_lr if self._log_rate < 0 else max(self.start_lr, self.min_lr)
 
     def _from_exponent(self, exponent: Any, xp: Namespace) -> Any:
-        if self._log_rate > 0:  # growth, capped at stop_lr; the exponent is held
+        if self._grows:  # growth, capped at stop_lr; the exponent is held
             # where the rate is past the cap already, so that exp never overflows
             exponent = xp.minimum(exponent, self._top)
             return xp.minimum(
@@ -180,8 +185,8 @@ class LearningRateExp(BaseLR):
         return xp.maximum(value, self.min_lr)
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
-        if self._log_rate == 0:  # decay_rate 1: no decay (and no inf * 0)
-            return xp.where(xp.isnan(step), step, max(self.start_lr, self.min_lr))
+        if self._flat:  # decay_rate 1: no decay (and no inf * 0)
+            return xp.where(xp.isnan(step), step, self._flat_lr)
         if xp is not SCALAR:  # floating steps: +inf -> the floor, not NaN
             step = xp.minimum(step, self._cap)
         if self.smooth:
@@ -189,7 +194,7 @@ class LearningRateExp(BaseLR):
         return self._from_exponent(step // float(self.decay_steps), xp)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
-        if self.smooth or self._log_rate == 0:  # no staircase: cast, then formula
+        if self.smooth or self._flat:  # no staircase: cast, then formula
             return super()._decay_value_integer(step, xp, dtype)
         if exceeds_dtype(xp, step, self.decay_steps):  # every step on the first stair
             return self._from_exponent(xp.zeros_like(step, dtype=dtype), xp)

@@ -102,17 +102,21 @@ class LearningRateInverseTime(BaseLR):
                 f"{self.start_lr!r}, got stop_lr={self.stop_lr!r}"
             )
         self._slope = self.decay_rate / self.decay_steps
+        # tested in Python once, here: the formula never branches on a float
+        # parameter (a population hands it arrays of them)
+        self._flat = self.decay_rate == 0
 
     @property
     def final_lr(self) -> float:
         return self.start_lr if self.decay_rate == 0 else self.stop_lr
 
     def _from_stairs(self, stairs: Any, xp: Namespace) -> Any:
-        value = self.start_lr / (1.0 + self.decay_rate * stairs)
-        return value if self.stop_lr == 0 else xp.maximum(value, self.stop_lr)
+        return xp.maximum(
+            self.start_lr / (1.0 + self.decay_rate * stairs), self.stop_lr
+        )
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
-        if self.decay_rate == 0:  # no decay (and no inf * 0)
+        if self._flat:  # decay_rate 0: no decay (and no inf * 0)
             return xp.where(xp.isnan(step), step, self.start_lr)
         if self.staircase:
             if xp is SCALAR:
@@ -121,11 +125,10 @@ class LearningRateInverseTime(BaseLR):
             finite = xp.where(past_end, 0.0, step)
             stairs = xp.floor_divide(finite, float(self.decay_steps))
             return self._from_stairs(xp.where(past_end, xp.inf, stairs), xp)
-        value = self.start_lr / (1.0 + self._slope * step)
-        return value if self.stop_lr == 0 else xp.maximum(value, self.stop_lr)
+        return xp.maximum(self.start_lr / (1.0 + self._slope * step), self.stop_lr)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
-        if not self.staircase or self.decay_rate == 0:
+        if not self.staircase or self._flat:
             return super()._decay_value_integer(step, xp, dtype)
         if exceeds_dtype(xp, step, self.decay_steps):  # every step on the first stair
             return xp.full_like(step, self.start_lr, dtype=dtype)

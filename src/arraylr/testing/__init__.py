@@ -40,6 +40,7 @@ import numpy as np
 
 from .._backend import torch_operations
 from ..base import BaseLR
+from ..population import Population
 from ._backends import BACKENDS, to_numpy
 
 __all__ = [
@@ -148,8 +149,30 @@ def _worst(
     )
 
 
+def _rows(values: Any, count: int) -> np.ndarray:
+    """Rates as a float64 array of ``count`` rows (one per member)."""
+    return np.asarray(values, dtype=np.float64).reshape(count, -1)
+
+
+def _worst_of(
+    backend: str,
+    steps_dtype: str,
+    dtype: str,
+    steps: np.ndarray,
+    values: np.ndarray,
+    reference: np.ndarray,
+    scales: list[float],
+) -> Disagreement:
+    """The largest disagreement relative to its bound, over the members' rows."""
+    rows = [
+        _worst(backend, steps_dtype, dtype, steps, v, r, s)
+        for v, r, s in zip(values, reference, scales, strict=True)
+    ]
+    return max(rows, key=lambda d: (d.ratio, d.error))
+
+
 def backend_disagreements(
-    schedule: BaseLR,
+    schedule: BaseLR | Population,
     steps: Any = None,
     backends: Iterable[str] | None = None,
 ) -> list[Disagreement]:
@@ -157,7 +180,10 @@ def backend_disagreements(
 
     Parameters
     ----------
-    schedule : BaseLR
+    schedule : BaseLR or Population
+        A schedule, or a :class:`~arraylr.population.Population`: each member's
+        row is compared with that member evaluated alone by NumPy in float64,
+        within the bounds of the member's own scale.
     steps : array-like of int, optional
         Non-negative integer steps (default: :func:`default_steps`).
     backends : iterable of str, optional
@@ -174,21 +200,32 @@ def backend_disagreements(
     for name in names:
         if name not in BACKENDS:
             raise ValueError(f"unknown backend {name!r}; known: {', '.join(BACKENDS)}")
-    base = default_steps(schedule) if steps is None else np.asarray(steps)
+    members = schedule.members if isinstance(schedule, Population) else (schedule,)
+    count = len(members)
+    if steps is None:
+        base = np.unique(np.concatenate([default_steps(m) for m in members]))
+    else:
+        base = np.asarray(steps)
     if base.dtype.kind not in "iu":
         raise TypeError(f"steps must be integers, got steps of dtype {base.dtype}")
-    base = base.astype(np.int64)
-    reference = np.asarray(schedule(base), dtype=np.float64)
-    scale = schedule.scale
+    base = base.astype(np.int64).reshape(-1)
+
+    def single(at: np.ndarray) -> np.ndarray:
+        # the reference: every member alone, NumPy float64
+        return np.stack([_rows(m(at), 1)[0] for m in members])
+
+    reference = single(base)
+    scales = [m.scale for m in members]
+    scalar = [schedule(int(s)) for s in base]
     report = [
-        _worst(
+        _worst_of(
             "python",
             "int",
             "scalar",
             base,
-            np.array([schedule(int(s)) for s in base.reshape(-1)]),
+            np.asarray(scalar, dtype=np.float64).reshape(len(base), count).T,
             reference,
-            scale,
+            scales,
         )
     ]
     exact32 = np.abs(base) < FLOAT32_EXACT  # float32 holds these steps exactly
@@ -207,14 +244,20 @@ def backend_disagreements(
             held = to_numpy(converted)
             steps_dtype = str(held.dtype)
             here = base if mask is None else base[mask]
-            ref = reference if mask is None else reference[mask]
+            ref = reference if mask is None else reference[:, mask]
             if not np.array_equal(held.astype(np.float64), here.astype(np.float64)):
                 # the backend rounded the steps (JAX without x64: float64 ->
                 # float32): compare at the steps it holds
                 here = held
-                ref = np.asarray(schedule(held.astype(np.float64)), dtype=np.float64)
-            worst = _worst(
-                name, steps_dtype, str(values.dtype), here, values, ref, scale
+                ref = single(held.astype(np.float64))
+            worst = _worst_of(
+                name,
+                steps_dtype,
+                str(values.dtype),
+                here,
+                _rows(values, count),
+                ref,
+                scales,
             )
             if str(array.dtype) != steps_dtype:
                 worst = dataclasses.replace(worst, requested=str(array.dtype))
@@ -223,7 +266,7 @@ def backend_disagreements(
 
 
 def assert_backends_agree(
-    schedule: BaseLR,
+    schedule: BaseLR | Population,
     steps: Any = None,
     backends: Sequence[str] | None = None,
 ) -> list[Disagreement]:

@@ -40,8 +40,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from ..base import BaseLR
+from ..population import Population
 
-__all__ = ["configs", "schedules", "step_arrays", "steps"]
+__all__ = ["configs", "populations", "schedules", "step_arrays", "steps"]
 
 SHARED = {
     "start_lr",
@@ -355,6 +356,61 @@ def schedules(
     return configs(schedule, max_steps=max_steps, **overrides).map(
         lambda c: BaseLR(**c)  # type: ignore[abstract]
     )
+
+
+@st.composite
+def _variant(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with some float parameters scaled and, sometimes, warmup_steps
+    redrawn: a member that often shares the structure of ``config``."""
+    out = dict(config)
+    for key, value in config.items():
+        if type(value) is float and value > 0 and draw(st.booleans()):
+            out[key] = value * draw(st.sampled_from([0.5, 1.0]) | st.floats(0.25, 1.0))
+    n = config.get("num_steps")
+    if not isinstance(n, int):
+        return out
+    if "warmup_steps" in config and n > 1 and draw(st.integers(0, 3)) == 0:
+        out["warmup_steps"] = draw(st.integers(0, n - 1))
+    return out
+
+
+def populations(
+    schedule: str | type[BaseLR] | None = None,
+    *,
+    max_members: int = 6,
+    max_steps: int = 10**7,
+    **overrides: st.SearchStrategy[Any],
+) -> st.SearchStrategy[Population]:
+    """Populations of one schedule type (arguments as :func:`configs`).
+
+    Members are variants of one drawn config (float parameters scaled, now and
+    then another ``warmup_steps``: they share its structure or differ in an
+    integer) or configs drawn afresh (any structure), so that a population
+    has groups of several members and members differing in integer parameters.
+    """
+    if schedule is None:
+        registered = sorted(BaseLR.registered_types())
+        return st.sampled_from(registered).flatmap(
+            lambda n: populations(
+                n, max_members=max_members, max_steps=max_steps, **overrides
+            )
+        )
+    fresh = configs(schedule, max_steps=max_steps, **overrides)
+    cls = _resolve(schedule)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Population:
+        first = draw(fresh)
+        members = [first]
+        for _ in range(draw(st.integers(0, max_members - 1))):
+            if draw(st.integers(0, 3)) == 0:
+                members.append(draw(fresh))
+                continue
+            variant = draw(_variant(first))
+            members.append(variant if _valid(cls, variant) else first)
+        return Population(members)
+
+    return build()
 
 
 def steps(schedule: BaseLR, *, negative: bool = False) -> st.SearchStrategy[int]:

@@ -1,0 +1,511 @@
+"""Populations: many schedules of one type in one vectorised call
+(arraylr.population), member by member against the single schedules."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arraylr import BaseLR
+from arraylr.population import Population, register_jax
+from arraylr.testing import assert_backends_agree, backend_disagreements
+from arraylr.testing import strategies as lrst
+
+from conftest import BUILT_IN_TYPES
+
+EPS64 = float(np.finfo(np.float64).eps)
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+def _steps(population: Population) -> np.ndarray:
+    """Every member's phase edges and their neighbours, and a grid past the end."""
+    marks = [0, 1]
+    for member in population:
+        n, w = member.num_steps, member.warmup_steps
+        marks += [w - 1, w, w + 1, n - 1, n, n + 1, 2 * n + 3]
+        for step, _ in member.phases():
+            marks += [step - 1, step, step + 1]
+    top = max(m.num_steps for m in population)
+    grid = np.linspace(0, int(top * 1.1) + 1, 40).astype(np.int64)
+    steps = np.unique(np.concatenate([np.asarray(marks, dtype=np.int64), grid]))
+    return steps[steps >= 0]
+
+
+# ------------------------------------------------------- agreement, every type
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(BUILT_IN_TYPES))
+def test_members_agree_numpy_torch(data: st.DataObject, kind: str) -> None:
+    population = data.draw(lrst.populations(kind, max_steps=10**6))
+    report = backend_disagreements(
+        population, _steps(population), backends=["numpy", "torch"]
+    )
+    broken = [str(d) for d in report if not d.ok]
+    assert not broken, f"{population!r}: {broken}"
+
+
+@settings(max_examples=3, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(BUILT_IN_TYPES))
+def test_members_agree_jax_and_jit(data: st.DataObject, kind: str) -> None:
+    population = data.draw(lrst.populations(kind, max_steps=10**6, max_members=3))
+    report = backend_disagreements(
+        population, _steps(population), backends=["jax", "jax_jit"]
+    )
+    broken = [str(d) for d in report if not d.ok]
+    assert not broken, f"{population!r}: {broken}"
+
+
+def test_every_backend_and_the_checks_accept_a_population() -> None:
+    population = Population.sweep(
+        {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000},
+        start_lr=[1e-3, 3e-3, 2e-3],
+        warmup_steps=[0, 100, 100],
+    )
+    report = assert_backends_agree(population)
+    assert {d.backend for d in report} >= {"python", "numpy", "torch", "jax"}
+
+
+@pytest.mark.parametrize("kind", BUILT_IN_TYPES)
+def test_float_variants_are_one_evaluation(kind: str) -> None:
+    """Members differing only in float parameters share one group, and each
+    row is that member's own rates."""
+    config = {
+        "exp": {"start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000},
+        "cosine": {"start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000},
+        "wsd": {"start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000},
+        "constant": {"start_lr": 1e-3, "num_steps": 1000},
+        "linear": {"start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000},
+        "polynomial": {"start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000},
+        "piecewise": {"start_lr": 1e-3, "num_steps": 1000, "boundaries": [300, 600],
+                      "factors": [0.5, 0.1]},
+        "inverse_sqrt": {"start_lr": 1e-3, "num_steps": 1000, "warmup_steps": 100},
+        "inverse_time": {"start_lr": 1e-3, "num_steps": 1000, "decay_steps": 100},
+        "cosine_restarts": {"start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000,
+                            "period": 300},
+        "onecycle": {"start_lr": 1e-3, "num_steps": 1000},
+        "cyclic": {"start_lr": 1e-4, "max_lr": 1e-3, "num_steps": 1000,
+                   "step_size_up": 100},
+        "sequence": {"schedules": [{"type": "constant", "start_lr": 1e-3,
+                                    "num_steps": 100},
+                                   {"type": "cosine", "start_lr": 1e-3,
+                                    "stop_lr": 0.0, "num_steps": 900}],
+                     "boundaries": [100]},
+    }[kind]  # fmt: skip
+    swept = {"start_lr": [1e-3, 2e-3, 5e-4, 1.5e-3]}
+    if kind == "cyclic":  # start_lr is the bottom, max_lr the top
+        swept = {"max_lr": [1e-3, 2e-3, 5e-4, 1.5e-3]}
+    if kind == "cosine_restarts":  # the table of peaks is structure
+        swept = {"stop_lr": [1e-5, 2e-5, 0.0, 1e-4]}
+    if kind == "sequence":  # children are structure
+        swept = {"num_steps": [1000, 1000, 1000, 1000]}
+    population = Population.sweep({"type": kind, **config}, **swept)
+    assert population.groups == 1
+    steps = np.arange(0, 1200, 7)
+    rates = population(steps)
+    assert rates.shape == (4, steps.size)
+    for row, member in zip(rates, population, strict=True):
+        np.testing.assert_allclose(row, member(steps), rtol=0, atol=4 * EPS64 * 5e-3)
+
+
+# ------------------------------------------------------------- exact edges
+
+
+def test_integer_edges_are_each_members_own() -> None:
+    """warmup_steps differing per member: every member leaves its warmup at its
+    own W, for integer steps and for float32 steps past 2**24 (edges rounded
+    up), as the single schedules do."""
+    big = 2**24 + 1  # float32 cannot hold it: the edge is rounded up to 2**24 + 2
+    population = Population.sweep(
+        {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.0, "num_steps": 2**25},
+        warmup_steps=[3, 4, big],
+        start_lr=[1.0, 0.5, 2.0],
+    )
+    assert population.groups == 3
+    steps = np.array([2, 3, 4, 5, big - 1, big, big + 1], dtype=np.int64)
+    rates = population(steps)
+    for row, member in zip(rates, population, strict=True):
+        np.testing.assert_array_equal(row, member(steps))
+    # each row rises to its own start_lr exactly at its own W
+    assert rates[0, 1] == 1.0 and rates[0, 0] < 1.0
+    assert rates[1, 2] == 0.5 and rates[1, 1] < 0.5
+    assert rates[2, 5] == 2.0 and rates[2, 4] < 2.0
+    floats = np.array([2**24, 2**24 + 2], dtype=np.float32)
+    rates32 = population(floats)
+    for row, member in zip(rates32, population, strict=True):
+        np.testing.assert_array_equal(row, member(floats))
+    assert rates32[2, 0] < 2.0 and rates32[2, 1] == np.float32(2.0)
+
+
+def test_mixed_structure_keeps_member_order() -> None:
+    configs = [
+        {"type": "exp", "start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000,
+         "decay_steps": d, "warmup_steps": w}
+        for d, w in [(100, 0), (50, 10), (100, 0), (50, 0), (100, 10)]
+    ]  # fmt: skip
+    population = Population(configs)
+    assert population.groups == 4
+    steps = np.arange(-3, 1100, 13)
+    rates = population(steps)
+    for row, config in zip(rates, configs, strict=True):
+        np.testing.assert_array_equal(row, BaseLR(**config)(steps))
+
+
+def test_shapes_dtypes_and_scalars() -> None:
+    import torch
+
+    population = Population.sweep(
+        {"type": "linear", "start_lr": 1.0, "stop_lr": 0.0, "num_steps": 10},
+        start_lr=[1.0, 2.0],
+    )
+    assert population(5).tolist() == [0.5, 1.0]
+    assert population(np.int32(5)).dtype == np.float64
+    assert population(np.float32(5)).dtype == np.float32
+    out = population(np.zeros((3, 4), dtype=np.int64))
+    assert out.shape == (2, 3, 4) and out.dtype == np.float64
+    tensor = population(torch.arange(11, dtype=torch.float32))
+    assert tensor.dtype == torch.float32 and tensor.shape == (2, 11)
+    assert tensor[1, 5].item() == 1.0
+    half = population(torch.arange(11), dtype=torch.float16)
+    assert half.dtype == torch.float16
+    meta = population(torch.arange(11, device="meta"))
+    assert meta.device.type == "meta" and meta.shape == (2, 11)
+    nan = population(np.array([np.nan, np.inf]))
+    assert np.isnan(nan[:, 0]).all() and nan[:, 1].tolist() == [0.0, 0.0]
+
+
+# -------------------------------------------------- construction and errors
+
+
+def test_sweep_grid_and_errors() -> None:
+    base = {"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "num_steps": 100}
+    grid = Population.sweep(base, start_lr=[1e-3, 2e-3], warmup_steps=[0, 5, 9],
+                            grid=True)  # fmt: skip
+    assert len(grid) == 6
+    assert [(m.start_lr, m.warmup_steps) for m in grid][:4] == [
+        (1e-3, 0), (1e-3, 5), (1e-3, 9), (2e-3, 0)
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="one length"):
+        Population.sweep(base, start_lr=[1e-3, 2e-3], warmup_steps=[0])
+    with pytest.raises(ValueError, match=r"members\[1\]: .*warmup_steps"):
+        Population.sweep(base, warmup_steps=[0, 100])
+    with pytest.raises(TypeError, match=r"members\[0\].*stop_lrr"):
+        Population([{"type": "cosine", "start_lr": 1.0, "stop_lrr": 0.0,
+                     "num_steps": 10}])  # fmt: skip
+    with pytest.raises(ValueError, match="at least one"):
+        Population([])
+    with pytest.raises(TypeError, match="start_lr must be a sequence"):
+        Population.sweep(base, start_lr=1e-3)
+
+
+def test_mixed_types_are_refused() -> None:
+    cosine = BaseLR(type="cosine", start_lr=1.0, stop_lr=0.0, num_steps=10)
+    linear = BaseLR(type="linear", start_lr=1.0, stop_lr=0.0, num_steps=10)
+    with pytest.raises(TypeError, match=r"one type.*members\[1\].*'linear'"):
+        Population([cosine, linear])
+
+
+def test_round_trips() -> None:
+    population = Population.sweep(
+        {"type": "exp", "start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000},
+        start_lr=[1e-3, 2e-3], decay_steps=[100, 50],
+    )  # fmt: skip
+    text = json.dumps(population.to_dict())
+    again = Population.from_dict(json.loads(text))
+    assert again == population and hash(again) == hash(population)
+    assert pickle.loads(pickle.dumps(population)) == population
+    steps = np.arange(0, 1001, 50)
+    np.testing.assert_array_equal(again(steps), population(steps))
+    assert "Population([LearningRateExp(" in repr(population)
+    with pytest.raises(ValueError, match="population config"):
+        Population.from_dict({"type": "cosine", "members": []})
+
+
+# ----------------------------------------------------------------- JAX, torch
+
+
+@pytest.fixture
+def jax_x64() -> Any:
+    jax = pytest.importorskip("jax")
+    register_jax()
+    with jax.enable_x64(True):
+        yield jax
+
+
+@settings(max_examples=6, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(BUILT_IN_TYPES))
+def test_vmap_over_members(data: st.DataObject, kind: str) -> None:
+    """jax.vmap over a population of one structure: member by member equal to
+    the population's own call (and so to the single schedules)."""
+    import jax
+    import jax.numpy as jnp
+
+    register_jax()
+    drawn = data.draw(lrst.populations(kind, max_steps=10**5, max_members=4))
+    first = drawn._groups[0]
+    population = Population([drawn[i] for i in first.indices])
+    steps = jnp.asarray(_steps(population)[:64])
+    mapped = np.asarray(jax.jit(jax.vmap(lambda p: p(steps)))(population))
+    # jit may fuse differently from the eager call: the float32 bound
+    bound = 8 * EPS32 * population.scale
+    np.testing.assert_allclose(
+        mapped, np.asarray(population(steps)), atol=bound, rtol=0
+    )
+
+
+def test_jit_takes_a_population_and_a_schedule(jax_x64: Any) -> None:
+    import jax.numpy as jnp
+
+    traces = []
+
+    @jax_x64.jit
+    def total(schedule: Any, steps: Any) -> Any:
+        traces.append(1)
+        return schedule(steps).sum()
+
+    steps = jnp.arange(0, 1000, 10)
+    base = {"type": "cosine", "stop_lr": 0.0, "num_steps": 1000, "warmup_steps": 10}
+    for start in (1e-3, 2e-3):
+        single = BaseLR(**base, start_lr=start)
+        assert float(total(single, steps)) == pytest.approx(
+            float(single(np.arange(0, 1000, 10)).sum()), rel=1e-14
+        )
+        pop = Population.sweep(base, start_lr=[start, 2 * start])
+        assert float(total(pop, steps)) == pytest.approx(
+            float(pop(np.arange(0, 1000, 10)).sum()), rel=1e-14
+        )
+    assert len(traces) == 2  # one trace per structure, not one per value
+
+
+def _central(f: Any, x: float, h: float) -> float:
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+@settings(max_examples=3, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(BUILT_IN_TYPES))
+def test_grad_matches_finite_differences(data: st.DataObject, kind: str) -> None:
+    """jax.grad and torch autograd with respect to every float leaf, against
+    central differences in float64, at steps away from phase edges."""
+    import jax
+    import jax.numpy as jnp
+    import torch
+
+    register_jax()
+    schedule = data.draw(lrst.schedules(kind, max_steps=10**4))
+    edges = {e for e, _ in schedule.phases()} | {schedule.warmup_steps}
+    candidates = [
+        s + 0.37 for s in range(0, 2 * schedule.num_steps + 3, 7)
+        if all(abs(s + 0.37 - e) > 1 for e in edges)
+    ][:8]  # fmt: skip
+    if not candidates:
+        return
+    steps64 = np.asarray(candidates)
+    leaves, tree = jax.tree_util.tree_flatten(schedule)
+    weights = np.linspace(1.0, 2.0, steps64.size)
+
+    def loss_np(values: list[float]) -> float:
+        view = jax.tree_util.tree_unflatten(tree, values)
+        return float(np.sum(weights * view(steps64)))
+
+    with jax.enable_x64(True):
+
+        def loss(values: Any) -> Any:
+            view = jax.tree_util.tree_unflatten(tree, values)
+            return jnp.sum(jnp.asarray(weights) * view(jnp.asarray(steps64)))
+
+        grads = jax.grad(loss)([jnp.float64(v) for v in leaves])
+    population = Population([schedule])
+    tensors = [
+        torch.tensor(np.asarray(leaf, dtype=np.float64), requires_grad=True)
+        for leaf in population.leaves()
+    ]
+    rates = population.with_leaves(tensors)(torch.from_numpy(steps64))
+    if rates.requires_grad:  # a sequence's floats live in its children
+        (rates[0] * torch.from_numpy(weights)).sum().backward()
+    for i, value in enumerate(leaves):
+        if not np.isfinite(value) or value == 0:
+            continue
+        h = abs(value) * 1e-6
+
+        def moved(x: float, i: int = i) -> float:
+            return loss_np([x if j == i else v for j, v in enumerate(leaves)])
+
+        expected = _central(moved, value, h)
+        tolerance = 1e-5 * max(abs(expected), loss_np(leaves) / abs(value), 1e-300)
+        assert abs(float(grads[i]) - expected) <= tolerance, (i, value)
+        got = tensors[i].grad
+        torch_grad = 0.0 if got is None else float(got[0])
+        assert abs(torch_grad - expected) <= tolerance, (i, value)
+
+
+# ------------------------------------- gradients w.r.t. the config's parameters
+
+DIFFERENTIABLE = ["exp", "cosine", "wsd", "constant", "linear", "polynomial",
+                  "inverse_sqrt"]  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(DIFFERENTIABLE))
+def test_with_parameters_gives_the_members_rates(
+    data: st.DataObject, kind: str
+) -> None:
+    """The values a type's formula reads, computed from its parameters as
+    arrays, are the ones its __init__ computes: the members' own rates."""
+    population = data.draw(lrst.populations(kind, max_steps=10**6))
+    steps = _steps(population)
+    again = population.with_parameters(**population.parameters())
+    for row, want, member in zip(
+        again(steps), population(steps), population, strict=True
+    ):
+        np.testing.assert_allclose(row, want, rtol=0, atol=4 * EPS64 * member.scale)
+
+
+@settings(max_examples=4, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(DIFFERENTIABLE))
+def test_parameter_gradients_match_finite_differences(
+    data: st.DataObject, kind: str
+) -> None:
+    """jax.grad and torch autograd through with_parameters, with respect to
+    each float parameter of the config, against central differences of the
+    members rebuilt by their own constructors (float64, steps off the edges;
+    a parameter whose difference quotient depends on h, a kink, is skipped)."""
+    import jax
+    import jax.numpy as jnp
+    import torch
+
+    population = data.draw(lrst.populations(kind, max_steps=10**4, max_members=2))
+    members = population.members
+    edges = {e for m in members for e, _ in m.phases()}
+    edges |= {m.warmup_steps for m in members}
+    top = max(m.num_steps for m in members)
+    steps = np.asarray(
+        [
+            s + 0.37
+            for s in range(0, 2 * top + 3, max(1, top // 8))
+            if all(abs(s + 0.37 - e) > 1 for e in edges)
+        ][:10]
+    )
+    if steps.size == 0:
+        return
+    weights = np.linspace(1.0, 2.0, steps.size)
+    params = population.parameters()
+
+    def rebuilt(name: str, i: int, value: float) -> float:
+        config = members[i].to_dict()
+        config[name] = float(value)
+        return float(np.asarray(BaseLR(**config)(steps)) @ weights)
+
+    with jax.enable_x64(True):
+
+        def loss(name: str, value: Any) -> Any:
+            rates = population.with_parameters(**{name: value})(jnp.asarray(steps))
+            return jnp.sum(rates @ jnp.asarray(weights))
+
+        for name, value in params.items():
+            grads = np.asarray(
+                jax.grad(lambda v, n=name: loss(n, v))(jnp.asarray(value))
+            )
+            tensor = torch.tensor(value, requires_grad=True)
+            rates = population.with_parameters(**{name: tensor})(
+                torch.from_numpy(steps)
+            )
+            if rates.requires_grad:  # else the rates do not depend on it
+                (rates @ torch.from_numpy(weights)).sum().backward()
+            torch_grads = (
+                np.zeros(value.size) if tensor.grad is None else tensor.grad.numpy()
+            )
+            for i in range(value.size):
+                if abs(value[i]) < 1e-200:  # no relative step (nor value below 0)
+                    continue
+                quotients = []
+                for h in (1e-6 * value[i], 2e-6 * value[i]):
+                    try:
+                        up = rebuilt(name, i, value[i] + h)
+                        down = rebuilt(name, i, value[i] - h)
+                    except ValueError:  # a moved value the type refuses
+                        break
+                    quotients.append((up - down) / (2 * h))
+                if len(quotients) < 2:
+                    continue
+                scale = max(
+                    abs(quotients[0]), abs(rebuilt(name, i, value[i])) / value[i]
+                )
+                if abs(quotients[0] - quotients[1]) > 1e-6 * scale:
+                    continue  # a kink within h: no derivative to compare
+                assert abs(grads[i] - quotients[0]) <= 1e-5 * scale, (name, i)
+                assert abs(torch_grads[i] - quotients[0]) <= 1e-5 * scale, (name, i)
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        ("exp", {"stop_lr": 1e-5, "decay_steps": 100}),
+        ("cosine", {"stop_lr_ratio": 0.01}),
+        ("wsd", {"stop_lr": 1e-5, "decay_type": "cosine", "decay_phase_ratio": 0.5}),
+    ],
+)
+def test_parameter_gradients_at_known_configs(kind: str, extra: dict[str, Any]) -> None:
+    """d rate / d parameter through derived values (exp's decay_rate from
+    start_lr and stop_lr, cosine's stop_lr moving with start_lr through its
+    ratio, the warmup start): jax.grad and torch against central differences of
+    the rebuilt schedule, every parameter, at steps of every phase."""
+    import jax
+    import jax.numpy as jnp
+    import torch
+
+    config = {"type": kind, "start_lr": 1e-3, "num_steps": 1000,
+              "warmup_steps": 50, "warmup_start_factor": 0.1, **extra}  # fmt: skip
+    population = Population([config])
+    steps = np.array([20.5, 137.3, 512.7, 940.1])
+    params = population.parameters()
+    assert {"start_lr", "warmup_start_factor"} <= set(params)
+    for name, value in params.items():
+        h = 1e-5 * value[0]
+        up = BaseLR(**{**config, name: value[0] + h})(steps)
+        down = BaseLR(**{**config, name: value[0] - h})(steps)
+        expected = (up - down) / (2 * h)
+        weights = np.array([1.0, 2.0, 3.0, 4.0])
+        expected = expected @ weights
+        with jax.enable_x64(True):
+            got = jax.grad(
+                lambda v, n=name, w=weights: jnp.sum(
+                    population.with_parameters(**{n: v})(jnp.asarray(steps))[0]
+                    * jnp.asarray(w)
+                )
+            )(jnp.asarray(value))[0]
+        tensor = torch.tensor(value, requires_grad=True)
+        rates = population.with_parameters(**{name: tensor})(torch.from_numpy(steps))
+        (rates[0] @ torch.from_numpy(weights)).backward()
+        assert tensor.grad is not None
+        torch_got = tensor.grad[0].item()
+        assert expected != 0, name
+        assert abs(float(got) - expected) <= 1e-6 * abs(expected), name
+        assert abs(torch_got - expected) <= 1e-6 * abs(expected), name
+
+
+def test_with_parameters_errors() -> None:
+    cyclic = Population.sweep(
+        {"type": "cyclic", "start_lr": 1e-4, "max_lr": 1e-3, "num_steps": 100},
+        max_lr=[1e-3, 2e-3],
+    )
+    with pytest.raises(TypeError, match="cyclic"):
+        cyclic.with_parameters()
+    cosine = Population.sweep(
+        {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.0, "num_steps": 10},
+        start_lr=[1.0, 2.0],
+    )
+    assert set(cosine.parameters()) == {"start_lr", "stop_lr"}
+    with pytest.raises(TypeError, match=r"exponent=.*valid: start_lr, stop_lr"):
+        cosine.with_parameters(exponent=np.ones(2))
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        cosine.with_parameters(start_lr=np.ones(3))
+    moved = cosine.with_parameters(start_lr=np.array([2.0, 4.0]))
+    assert moved(5).tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError, match="no member schedules"):
+        _ = moved.members
