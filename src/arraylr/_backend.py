@@ -207,7 +207,7 @@ def _block_size(step: Any) -> int:
     """
     if isinstance(step, np.ndarray):
         return CHUNK if step.size > 2 * CHUNK else 0
-    if type(step).__module__.startswith("torch") and step.device.type == "cpu":
+    if _is_plain_tensor(step) and step.device.type == "cpu":
         torch = _torch()
         if (
             step.numel() > 2 * TORCH_CHUNK
@@ -245,6 +245,15 @@ def _check_array(step: Any, xp: Namespace) -> None:
             f"step must be a dense tensor, got a tensor of layout {step.layout} "
             "(call .to_dense() first)"
         )
+
+
+def _is_plain_tensor(step: Any) -> bool:
+    """Whether ``step`` is a ``torch.Tensor`` itself, not a subclass (DTensor,
+    tensor-parallel and other wrapper tensors have no memory of their own to
+    read, nor blocks to write into: they take the one expression, which keeps
+    them what they are)."""
+    tp = type(step)
+    return tp.__name__ == "Tensor" and tp.__module__ == "torch"
 
 
 def _is_torch_tensor(step: Any) -> bool:
@@ -337,7 +346,7 @@ def _host_route(step: Array, dtype: object) -> tuple[bool, str | None]:
     PyTorch CPU tensor of a dtype NumPy has, with a result dtype NumPy has), and
     the NumPy name of the requested result dtype.  Names rather than NumPy dtype
     objects, which ``torch.compile`` cannot hold in a plan made while tracing."""
-    if not _is_torch_tensor(step) or step.device.type != "cpu":
+    if not _is_plain_tensor(step) or step.device.type != "cpu":
         return False, None
     if not _TORCH_NUMPY:
         torch = _torch()
