@@ -46,6 +46,12 @@ EXAMPLES: dict[str, dict[str, object]] = {
             {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.05, "num_steps": 8000},
         ],
     },
+    "product": {
+        "schedules": [
+            {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.0, "warmup_steps": 500},
+            {"type": "piecewise", "start_lr": 1.0, "boundaries": [4000, 7000], "factors": [0.5, 0.5]},
+        ],
+    },
 }  # fmt: skip
 
 
@@ -76,7 +82,8 @@ def draw(path: Path) -> None:
     import matplotlib.pyplot as plt
 
     found = schedules()
-    fig, axes = plt.subplots(3, 4, figsize=(11, 6.2), dpi=100, sharex=True)
+    rows = -(-len(found) // 4)
+    fig, axes = plt.subplots(rows, 4, figsize=(11, 2.1 * rows), dpi=100, sharex=True)
     steps = np.arange(0, N + 1, 10)
     for ax, (name, schedule) in zip(axes.flat, found.items(), strict=False):
         ax.plot(steps / N, schedule(steps), color="#1f6feb", linewidth=1.6)

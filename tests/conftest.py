@@ -35,6 +35,7 @@ BUILT_IN_TYPES = [
     "onecycle",
     "cyclic",
     "sequence",
+    "product",
 ]
 """Every schedule arraylr ships (tests register a few more of their own)."""
 

@@ -150,3 +150,85 @@ def test_load_state_dict_sets_the_rates_at_once(tensor_lr: bool) -> None:
     opt2.step()
     resumed.step()
     assert resumed.get_last_lr() == [lr(18)]
+
+
+def test_momentum_and_other_hyperparameters() -> None:
+    lr = BaseLR(
+        type="cyclic", start_lr=1e-3, max_lr=1e-2, num_steps=100, step_size_up=10
+    )
+    momentum = lr.momentum_schedule(0.8, 0.9)
+    decay = BaseLR(type="linear", start_lr=1e-2, stop_lr=1e-4, num_steps=100)
+    beta2 = BaseLR(type="constant", start_lr=0.95, num_steps=100)
+    sgd = torch.optim.SGD(params(1), lr=0.1, momentum=0.5)
+    adam = torch.optim.AdamW([{"params": [p]} for p in params(2)])
+    s1 = ScheduleLR(sgd, lr, momentum=momentum)
+    s2 = ScheduleLR(
+        adam,
+        lr,
+        momentum=momentum,
+        hyperparameters={"weight_decay": decay, "betas[1]": beta2},
+    )
+    for k in range(0, 30):
+        if k:
+            for opt, sched in ((sgd, s1), (adam, s2)):
+                opt.step()
+                sched.step()
+        assert sgd.param_groups[0]["momentum"] == momentum(k)
+        for group in adam.param_groups:
+            assert group["betas"] == (momentum(k), 0.95)
+            assert group["weight_decay"] == decay(k)
+    assert momentum(0) == 0.9 and momentum(10) == pytest.approx(0.8, abs=1e-15)
+    state = s2.state_dict()
+    assert state["hyperparameters"]["weight_decay"] == [decay.to_dict()] * 2
+    with pytest.raises(ValueError, match="Adagrad has neither"):
+        ScheduleLR(torch.optim.Adagrad(params(1)), lr, momentum=momentum)
+    with pytest.raises(ValueError, match=r"param_groups\[0\] has no 'nesterovv'"):
+        ScheduleLR(sgd, lr, hyperparameters={"nesterovv": decay})
+    with pytest.raises(ValueError, match="has no entry 2"):
+        ScheduleLR(adam, lr, hyperparameters={"betas[2]": decay})
+    with pytest.raises(ValueError, match="got 1 schedules for 2 parameter groups"):
+        ScheduleLR(adam, lr, momentum=[momentum])
+
+
+def test_product_is_several_schedulers_on_one_optimizer() -> None:
+    """ExponentialLR and MultiStepLR both stepping one optimizer multiply."""
+    opt_t = torch.optim.SGD(params(1), lr=0.1)
+    theirs = [
+        torch.optim.lr_scheduler.ExponentialLR(opt_t, gamma=0.97),
+        torch.optim.lr_scheduler.MultiStepLR(opt_t, milestones=[10, 25], gamma=0.3),
+    ]
+    lr = BaseLR(
+        type="product",
+        num_steps=40,
+        schedules=[
+            {"type": "exp", "start_lr": 0.1, "stop_lr": 0, "decay_steps": 1,
+             "decay_rate": 0.97},
+            {"type": "piecewise", "start_lr": 1.0, "boundaries": [10, 25],
+             "factors": [0.3, 0.3]},
+        ],
+    )  # fmt: skip
+    assert lr.start_lr == 0.1
+    opt_a = torch.optim.SGD(params(1), lr=0.1)
+    ours = ScheduleLR(opt_a, lr)
+    for k in range(1, 40):
+        opt_t.step()
+        opt_a.step()
+        for s in theirs:
+            s.step()
+        ours.step()
+        expected = 0.1 * 0.97**k * 0.3 ** ((k >= 10) + (k >= 25))
+        assert opt_a.param_groups[0]["lr"] == pytest.approx(expected, rel=1e-13)
+        assert opt_a.param_groups[0]["lr"] == pytest.approx(
+            opt_t.param_groups[0]["lr"], rel=1e-13
+        )
+    assert lr.to_dict()["type"] == "product" and BaseLR(**lr.to_dict()) == lr
+
+
+def test_last_epoch_resumes_without_initial_lr() -> None:
+    """torch needs initial_lr to resume with last_epoch; the schedule's start
+    is it (the default rule takes nothing from the group's lr)."""
+    lr = BaseLR(**COSINE)
+    opt = torch.optim.SGD(params(1), lr=0.5)
+    sched = ScheduleLR(opt, lr, last_epoch=16)
+    assert opt.param_groups[0]["initial_lr"] == 3e-3
+    assert sched.last_epoch == 17 and opt.param_groups[0]["lr"] == lr(17)

@@ -288,7 +288,7 @@ class ScheduleLR(LRScheduler):
             float(f)
             for f in _group_factors(optimizer, self.schedules, scale_by_initial_lr)
         ]
-        if last_epoch == -1 and not scale_by_initial_lr:
+        if not scale_by_initial_lr:  # the rate the schedule is based on
             for group, lr in zip(optimizer.param_groups, self._base(), strict=True):
                 group["initial_lr"] = lr
         super().__init__(optimizer, last_epoch)
@@ -302,7 +302,7 @@ class ScheduleLR(LRScheduler):
     def get_lr(self) -> list[float]:  # type: ignore[override]
         """The learning rates of the current step, one per parameter group."""
         step = self.last_epoch
-        if len(set(map(id, self.schedules))) == 1:  # one evaluation for all
+        if all(s is self.schedule for s in self.schedules):  # one evaluation
             value = self.schedules[0].value(step)
             return [value if f == 1.0 else value * f for f in self._factors]
         return [
