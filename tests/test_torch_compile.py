@@ -35,6 +35,12 @@ EVERY_TYPE = {
             {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5},
         ],
     },
+    "product": {
+        "schedules": [
+            {"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "warmup_steps": 50},
+            {"type": "piecewise", "start_lr": 1, "boundaries": [300], "factors": [0.5]},
+        ],
+    },
 }  # fmt: skip
 
 SCRIPT = textwrap.dedent(
@@ -81,6 +87,12 @@ SCRIPT = textwrap.dedent(
     print(json.dumps(frames))
     """
 )
+
+
+def test_every_built_in_type_is_compiled() -> None:
+    from conftest import BUILT_IN_TYPES
+
+    assert set(EVERY_TYPE) == set(BUILT_IN_TYPES)
 
 
 def test_one_compilation_for_every_type_cold() -> None:
