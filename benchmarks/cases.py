@@ -324,6 +324,47 @@ def case_busy(n: int, quick: bool) -> list[Row]:
     return rows
 
 
+def case_scheduler(n: int, quick: bool) -> list[Row]:
+    """``scheduler.step()`` on one optimizer: ``ScheduleLR`` (a float and a
+    tensor learning rate) beside torch's ``CosineAnnealingLR`` (its own cosine)
+    and a ``LambdaLR`` of the same schedule as a bare function, each stepping
+    its own SGD optimizer."""
+    if not have("torch"):
+        return []
+    import torch
+
+    from arraylr.torch import ScheduleLR
+
+    rows = []
+    number, repeat = (2_000, 3) if quick else (20_000, 7)
+    bare_cos = bare_functions(n)["cosine"]
+    cosine = arraylr.BaseLR(**configs(n)["cosine"])  # bare_cos's schedule
+    warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
+
+    def sgd(lr: Any) -> Any:
+        return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+
+    impls: list[tuple[str, Any]] = [
+        ("arraylr ScheduleLR.step()", ScheduleLR(sgd(LR0), cosine)),
+        (
+            "arraylr ScheduleLR.step() (tensor lr)",
+            ScheduleLR(sgd(torch.tensor(LR0)), cosine),
+        ),
+        (
+            "torch CosineAnnealingLR.step()",
+            torch.optim.lr_scheduler.CosineAnnealingLR(sgd(LR0), T_max=n, eta_min=STOP),
+        ),
+        (
+            "torch LambdaLR.step() (bare lambda)",
+            torch.optim.lr_scheduler.LambdaLR(sgd(LR0), lambda s: bare_cos(s) / LR0),
+        ),
+    ]
+    for label, scheduler in impls:
+        seconds = harness.per_call(scheduler.step, number, repeat)
+        rows.append(Row("scheduler", "cosine", label, seconds))
+    return rows
+
+
 CASES = {
     "scalar": case_scalar,
     "numpy": case_numpy,
@@ -333,4 +374,5 @@ CASES = {
     "npscalar": case_npscalar,
     "busy": case_busy,
     "population": case_population,
+    "scheduler": case_scheduler,
 }

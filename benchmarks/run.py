@@ -20,6 +20,8 @@ Cases (each peer runs only where installed; ratios are taken within the run):
   for cosine and the stepped exp; ``--plot FILE`` draws it on log-log axes;
 * ``npscalar``: one NumPy integer step (``np.int64``, as ``np.arange`` yields),
   arraylr beside the hand-written formula on a 0-d array and the reference;
+* ``scheduler``: ``scheduler.step()`` on an SGD optimizer: ``ScheduleLR`` (float
+  and tensor ``lr``) beside torch's ``CosineAnnealingLR`` and ``LambdaLR``;
 * ``busy``: 10**6 steps on PyTorch CPU at torch's default threads while a
   background process keeps one core busy, arraylr beside the hand-written code.
 

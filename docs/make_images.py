@@ -47,6 +47,12 @@ EXAMPLES: dict[str, dict[str, object]] = {
             {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.05, "num_steps": 8000},
         ],
     },
+    "product": {
+        "schedules": [
+            {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.0, "warmup_steps": 500},
+            {"type": "piecewise", "start_lr": 1.0, "boundaries": [4000, 7000], "factors": [0.5, 0.5]},
+        ],
+    },
 }  # fmt: skip
 
 

@@ -36,6 +36,7 @@ BUILT_IN_TYPES = [
     "onecycle",
     "cyclic",
     "sequence",
+    "product",
 ]
 """Every schedule arraylr ships (tests register a few more of their own)."""
 

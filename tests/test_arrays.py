@@ -287,6 +287,9 @@ configs = {{
     "sequence": dict(schedules=[dict(type="constant", start_lr=1e-3, num_steps=50),
                                 dict(type="linear", start_lr=1e-3, stop_lr=0.0,
                                      num_steps=50)], boundaries=[50]),
+    "product": dict(schedules=[dict(type="cosine", start_lr=1.0, stop_lr=0.1),
+                               dict(type="exp", start_lr=1.0, stop_lr=0.1,
+                                    decay_steps=7)]),
 }}
 for name in {BUILT_IN_TYPES!r}:
     kw = dict(start_lr=1e-3, num_steps=100)

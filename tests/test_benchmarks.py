@@ -37,7 +37,7 @@ def few_calls(run_module, monkeypatch):  # type: ignore[no-untyped-def]
 
 def test_runner_prints_a_table(run_module, capsys, tmp_path, few_calls) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "table.md"
-    cases = ["scalar", "numpy", "torch", "jax"]
+    cases = ["scalar", "numpy", "torch", "jax", "scheduler"]
     assert (
         run_module.main(["--quick", "--n", "40000", "--cases", *cases, "-o", str(out)])
         == 0
@@ -53,6 +53,8 @@ def test_runner_prints_a_table(run_module, capsys, tmp_path, few_calls) -> None:
     body = rows[1:]
     assert any("| numpy | cosine | hand-written NumPy |" in r for r in body)
     assert any("| scalar | cosine | bare Python function |" in r for r in body)
+    for impl in ("torch CosineAnnealingLR.step()", "torch LambdaLR.step()"):
+        assert any(f"| scheduler | cosine | {impl}" in r for r in body), impl
     for row in body:
         assert re.search(r"\| [\d,.]+ (ns|us|ms) \|", row), row
     peaks = [float(m) for m in re.findall(r"([\d.]+) x output", text)]

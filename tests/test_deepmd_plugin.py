@@ -83,6 +83,18 @@ FULL: dict[str, dict[str, Any]] = {
             {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5},
         ],
     },
+    "product": {
+        "start_lr": 1e-3,
+        "schedules": [
+            {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.01},
+            {
+                "type": "piecewise",
+                "start_lr": 1.0,
+                "boundaries": [20],
+                "factors": [0.5],
+            },
+        ],
+    },
 }
 
 SYSTEM_TEMPLATE: dict[str, Any] = {

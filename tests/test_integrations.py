@@ -48,7 +48,7 @@ class TestTorch:
 
         schedule = BaseLR(**CONFIG)
         _, opt = self.make(1e-2)
-        sched = ScheduleLR(opt, schedule)
+        sched = ScheduleLR(opt, schedule, scale_by_initial_lr=True)
         assert opt.param_groups[0]["lr"] == schedule(0)
         for step in range(1, 45):
             opt.step()
@@ -96,7 +96,7 @@ class TestTorch:
         torch._dynamo.reset()
         schedule = BaseLR(**CONFIG)
         model, opt = self.make(torch.tensor(1e-2))
-        sched = ScheduleLR(opt, schedule)
+        sched = ScheduleLR(opt, schedule, scale_by_initial_lr=True)
         tensors = [g["lr"] for g in opt.param_groups]
         counter = CompileCounter()
 
@@ -132,12 +132,12 @@ class TestTorch:
 
         schedule = BaseLR(**CONFIG)
         _, opt = self.make(torch.tensor(1e-2))
-        ScheduleLR(opt, schedule)  # records initial_lr
+        ScheduleLR(opt, schedule, scale_by_initial_lr=True)  # records initial_lr
         counter = torch.zeros((), dtype=torch.int64)
         compiled = torch.compile(assign_lr_, fullgraph=True)
         for step in range(0, 40, 3):
             counter.fill_(step)
-            compiled(opt, schedule, counter)
+            compiled(opt, schedule, counter, scale_by_initial_lr=True)
             assert float(opt.param_groups[0]["lr"]) == pytest.approx(
                 schedule(step), rel=0, abs=F32
             )

@@ -518,8 +518,12 @@ def test_cyclic_values_and_errors() -> None:
     )
     assert (lr(0), lr(5), lr(10), lr(20), lr(30)) == (0.1, 0.55, 1.0, 0.1, 0.55)
     assert lr(math.inf) == 0.1 and lr.final_lr == 0.1 and lr.scale == 1.0
-    with pytest.raises(ValueError, match="max_lr must be >= start_lr"):
-        BaseLR(type="cyclic", start_lr=1.0, max_lr=0.5, num_steps=10)
+    # max_lr below start_lr: a cycle that falls first (torch's momentum cycle)
+    falls = BaseLR(
+        type="cyclic", start_lr=1.0, max_lr=0.5, num_steps=40, step_size_up=10
+    )
+    assert (falls(0), falls(5), falls(10), falls(20)) == (1.0, 0.75, 0.5, 1.0)
+    assert falls.scale == 1.0 and falls.final_lr == 1.0
     with pytest.raises(ValueError, match="gamma applies to mode='exp_range' only"):
         BaseLR(type="cyclic", start_lr=0.1, max_lr=1.0, num_steps=10, gamma=0.9)
     with pytest.raises(ValueError, match="mode must be one of"):

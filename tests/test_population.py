@@ -97,6 +97,11 @@ def test_float_variants_are_one_evaluation(kind: str) -> None:
                                    {"type": "cosine", "start_lr": 1e-3,
                                     "stop_lr": 0.0, "num_steps": 900}],
                      "boundaries": [100]},
+        "product": {"num_steps": 1000, "start_lr": 1e-3,
+                    "schedules": [{"type": "cosine", "start_lr": 1.0,
+                                   "stop_lr": 0.0},
+                                  {"type": "piecewise", "start_lr": 1.0,
+                                   "boundaries": [500], "factors": [0.5]}]},
     }[kind]  # fmt: skip
     swept = {"start_lr": [1e-3, 2e-3, 5e-4, 1.5e-3]}
     if kind == "cyclic":  # start_lr is the bottom, max_lr the top

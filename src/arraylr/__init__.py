@@ -16,7 +16,7 @@ to an array of that library, on that device.
 
 from ._version import __version__
 from .base import BaseLR
-from .composite import LearningRateSequence
+from .composite import LearningRateProduct, LearningRateSequence
 from .config import ConfigNote, load_config, make_learning_rate_schedule
 from .cosine import LearningRateCosine
 from .cosine_restarts import LearningRateCosineRestarts
@@ -44,6 +44,7 @@ __all__ = [
     "LearningRateOneCycle",
     "LearningRatePiecewise",
     "LearningRatePolynomial",
+    "LearningRateProduct",
     "LearningRateSequence",
     "LearningRateWSD",
     "Population",

@@ -52,16 +52,19 @@ NumPy arrays skip array-api-compat's wrappers."""
 def namespace_of(step: Array) -> Namespace:
     """Return the array-API namespace of ``step`` (cached per array type)."""
     tp = type(step)
+    if tp.__module__.startswith("torch"):
+        # Resolved without array_namespace, whose functools cache torch.compile
+        # warns about, and without this module's cache, on which it would guard:
+        # a first call inside a compiled region traces cleanly, once.
+        from . import _torch_namespace
+
+        return _torch_namespace
     xp = _NAMESPACES.get(tp)
     if xp is None and tp is np.ndarray and _NUMPY_IS_ARRAY_API:
         # NumPy >= 2.1 is an array-API namespace itself (with a leaner astype)
         from . import _numpy_namespace as xp
 
         _NAMESPACES[tp] = xp
-    if xp is None and tp.__module__.startswith("torch"):
-        # Resolved without array_namespace, whose functools cache torch.compile
-        # warns about, so that a first call inside a compiled region traces cleanly.
-        from . import _torch_namespace as xp
     if xp is None:
         try:
             xp = array_api_compat.array_namespace(step)
@@ -186,17 +189,15 @@ where 1 << 15 took 10.3 and 133 ms (more, smaller parallel regions) and one
 unblocked expression 29 and 340 ms (every temporary a fresh mmap)."""
 
 
-_LAZY: dict[str, Any] = {}
-
-
 def _torch() -> Any:
-    """The ``torch`` module, imported once it is needed (never for NumPy)."""
-    module = _LAZY.get("torch")
-    if module is None:
-        import torch as module
+    """The ``torch`` module, imported once it is needed (never for NumPy).
 
-        _LAZY["torch"] = module
-    return module
+    An import statement, not a module-level cache: ``torch.compile`` guards on
+    what a traced function reads, and a cache filled by the first call (traced,
+    in a fresh process) would fail that guard and compile the call again."""
+    import torch
+
+    return torch
 
 
 def _block_size(step: Any) -> int:
@@ -207,7 +208,7 @@ def _block_size(step: Any) -> int:
     """
     if isinstance(step, np.ndarray):
         return CHUNK if step.size > 2 * CHUNK else 0
-    if type(step).__module__.startswith("torch") and step.device.type == "cpu":
+    if _is_plain_tensor(step) and step.device.type == "cpu":
         torch = _torch()
         if (
             step.numel() > 2 * TORCH_CHUNK
@@ -247,6 +248,15 @@ def _check_array(step: Any, xp: Namespace) -> None:
         )
 
 
+def _is_plain_tensor(step: Any) -> bool:
+    """Whether ``step`` is a ``torch.Tensor`` itself, not a subclass (DTensor,
+    tensor-parallel and other wrapper tensors have no memory of their own to
+    read, nor blocks to write into: they take the one expression, which keeps
+    them what they are)."""
+    tp = type(step)
+    return tp.__name__ == "Tensor" and tp.__module__ == "torch"
+
+
 def _is_torch_tensor(step: Any) -> bool:
     """Whether ``step`` is a PyTorch tensor (subclasses too), importing torch
     only for objects of a torch module: NumPy alone needs no torch."""
@@ -281,14 +291,31 @@ class Plan:
 _PLANS: dict[tuple[Any, ...], Plan] = {}
 
 
-def _plan(step: Array, xp: Namespace, dtype: object) -> Plan:
+def _is_traced(step: Any) -> bool:
+    """Whether ``step`` is a PyTorch tensor being traced by ``torch.compile``.
+
+    Its plan is then made afresh, never read from or written to this module's
+    caches: dynamo guards on what a traced function reads, so a cache that an
+    unrelated eager call fills (a NumPy array, a tensor of another dtype) would
+    fail the guard and compile the function again at every new entry."""
+    if not type(step).__module__.startswith("torch"):
+        return False
+    import torch
+
+    return bool(torch.compiler.is_compiling())
+
+
+def _plan(step: Array, xp: Namespace, dtype: object, traced: bool = False) -> Plan:
     in_dtype = step.dtype
     is_float = xp.isdtype(in_dtype, "real floating")
     if not is_float and not xp.isdtype(in_dtype, ("integral", "bool")):
         raise TypeError(
             f"step must have an integer, bool or real floating dtype, got {in_dtype}"
         )
-    wide_float, wide_int = _widest_float_and_int(xp, step)
+    if traced:
+        wide_float, wide_int = _query_dtypes(xp, xp_device(step))
+    else:
+        wide_float, wide_int = _widest_float_and_int(xp, step)
     if dtype is None:
         out_dtype = in_dtype if is_float else wide_float
     else:
@@ -305,7 +332,7 @@ def _plan(step: Array, xp: Namespace, dtype: object) -> Plan:
         kind, widen = "uint", wide_int
     else:  # wider than any signed integer here: evaluated as floating, never wrapped
         kind, widen = "float", compute
-    host, host_dtype = _host_route(step, dtype)
+    host, host_dtype = (False, None) if traced else _host_route(step, dtype)
     return Plan(xp, out_dtype, compute, wide_int, kind, widen, host, host_dtype)
 
 
@@ -337,7 +364,7 @@ def _host_route(step: Array, dtype: object) -> tuple[bool, str | None]:
     PyTorch CPU tensor of a dtype NumPy has, with a result dtype NumPy has), and
     the NumPy name of the requested result dtype.  Names rather than NumPy dtype
     objects, which ``torch.compile`` cannot hold in a plan made while tracing."""
-    if not _is_torch_tensor(step) or step.device.type != "cpu":
+    if not _is_plain_tensor(step) or step.device.type != "cpu":
         return False, None
     if not _TORCH_NUMPY:
         torch = _torch()
@@ -469,7 +496,8 @@ def prepare(
     NumPy route of small tensors nor blocks, so that the rates are those of the
     expression the caller is in, whatever size of block it was handed.
     """
-    key = _plan_key(step, dtype)
+    traced = _is_traced(step)
+    key = None if traced else _plan_key(step, dtype)
     try:
         plan = None if key is None else _PLANS.get(key)
     except TypeError:  # an unhashable dtype argument: _plan reports it
@@ -479,7 +507,7 @@ def prepare(
         step, restore = _normalise(step)
         xp = namespace_of(step)
         _check_array(step, xp)
-        plan = _plan(step, xp, dtype)
+        plan = _plan(step, xp, dtype, traced)
         if key is not None and restore is None and len(_PLANS) < 256:
             _PLANS[key] = plan
     if plan.host and not inner and _takes_numpy(step):

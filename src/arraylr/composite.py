@@ -1,16 +1,17 @@
-r"""Composition: child schedules one after another, ``type="sequence"``."""
+r"""Composition: child schedules one after another, ``type="sequence"``; child
+schedules' factors multiplied, ``type="product"``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._exact import exceeds_dtype
+from ._exact import FLOAT32_MAX, exceeds_dtype
 from ._scalar import Array, Namespace
-from ._validation import check_boundaries, check_int
+from ._validation import check_boundaries, check_float, check_int
 from .base import BaseLR
 
-__all__ = ["LearningRateSequence"]
+__all__ = ["LearningRateProduct", "LearningRateSequence"]
 
 
 def _needs_num_steps(name: Any) -> bool:
@@ -189,3 +190,134 @@ def _child_value(child: BaseLR, step: Any, dtype: object = None) -> Any:
     ):
         return child.value(step) if dtype is None else child.value(step, dtype=dtype)
     return child._evaluate(step, dtype, inner=True)
+
+
+@BaseLR.register("product")
+class LearningRateProduct(BaseLR):
+    r"""Multiply child schedules' factors: torch's ``ChainedScheduler``.
+
+    The *factor* of a child schedule :math:`\eta^{(i)}` is its rate over its own
+    ``start_lr``, :math:`f_i(t) = \eta^{(i)}(t) / \eta^{(i)}_0`.  With children
+    :math:`\eta^{(1)}, \dots, \eta^{(k)}`,
+
+    .. math::
+
+        \eta(t) = \eta_0 \prod_{i=1}^{k} \frac{\eta^{(i)}(t)}{\eta^{(i)}_0},
+
+    every child evaluated at the same step :math:`t`.  This is what torch does
+    when several schedulers step one optimizer, or when ``ChainedScheduler``
+    chains them: each multiplies the rate by its own factor, from the same
+    ``base_lr``.  Build each child with ``start_lr=base_lr`` (or with
+    ``start_lr=1`` as a bare factor) and the product's rate is torch's.
+    Children keep their own lengths: past its ``num_steps`` a child holds its
+    final rate.
+
+    Parameters
+    ----------
+    schedules : sequence of dict or BaseLR
+        The children: schedules, or config dicts (``type`` defaults to ``exp``;
+        a missing ``num_steps`` is the product's).
+    start_lr : float, optional
+        :math:`\eta_0`, the rate the factors multiply (default: the first
+        child's ``start_lr``).
+    num_steps : int, optional
+        The length of training (default: the longest child's ``num_steps``).
+
+    Attributes
+    ----------
+    children : tuple of BaseLR
+        The built child schedules.
+
+    Notes
+    -----
+    ``stop_lr`` and the rate past the end are :math:`\eta_0` times the
+    children's final factors; the scale of the agreement bounds (:attr:`scale`)
+    is :math:`\eta_0 \prod_i S_i / \eta^{(i)}_0`, the product of the
+    children's largest factors, a bound of every rate.
+
+    Examples
+    --------
+    >>> from arraylr import BaseLR
+    >>> lr = BaseLR(type="product", start_lr=0.5, num_steps=100, schedules=[
+    ...     {"type": "linear", "start_lr": 1.0, "stop_lr": 0.5},
+    ...     {"type": "piecewise", "start_lr": 1.0, "boundaries": [50],
+    ...      "factors": [0.5]}])
+    >>> lr(0), lr(50), lr(100)
+    (0.5, 0.1875, 0.125)
+    """
+
+    _propagates_nan = True
+    _derived = ("factor_of_children",)
+
+    children: tuple[BaseLR, ...]
+    factor_of_children: float
+
+    def __init__(
+        self,
+        schedules: Sequence[Mapping[str, Any] | BaseLR],
+        start_lr: float | None = None,
+        num_steps: int | None = None,
+    ) -> None:
+        if isinstance(schedules, (str, bytes, Mapping)) or not isinstance(
+            schedules, Sequence
+        ):
+            raise TypeError(
+                f"schedules must be a list of schedules, got {schedules=!r}"
+            )
+        if not schedules:
+            raise ValueError("schedules must hold at least one schedule, got []")
+        if num_steps is not None:
+            num_steps = check_int("num_steps", num_steps, minimum=0)
+        children = [
+            LearningRateSequence._build_child(i, child, 0, num_steps)
+            for i, child in enumerate(schedules)
+        ]
+        if num_steps is None:
+            num_steps = max(child.num_steps for child in children)
+        base = (
+            children[0].start_lr
+            if start_lr is None
+            else check_float("start_lr", start_lr, positive=True)
+        )
+        final = base
+        for child in children:
+            final *= child.final_lr / child.start_lr
+        super().__init__(base, num_steps, stop_lr=final)
+        self.children = tuple(children)
+        factor = 1.0
+        for child in children:
+            factor *= child.scale / child.start_lr
+        self.factor_of_children = factor
+        if not base * factor <= FLOAT32_MAX:
+            raise ValueError(
+                f"product: start_lr={base!r} times the children's largest factors "
+                f"({factor!r}) exceeds {FLOAT32_MAX:.4g}, the largest float32"
+            )
+
+    def phases(self) -> list[tuple[int, str]]:
+        marks = set(super().phases())
+        for i, child in enumerate(self.children):
+            for step, label in child.phases():
+                if 0 < step < self.num_steps:
+                    marks.add((step, f"schedule {i}: {label}"))
+        return sorted(marks)
+
+    @property
+    def scale(self) -> float:
+        return self.start_lr * self.factor_of_children
+
+    @property
+    def final_lr(self) -> float:
+        return self.stop_lr
+
+    def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        lr: Any = self.start_lr
+        for child in self.children:
+            lr = lr * (_child_value(child, step) / child.start_lr)
+        return lr
+
+    def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
+        lr: Any = self.start_lr
+        for child in self.children:  # integer steps: the children's exact edges
+            lr = lr * (_child_value(child, step, dtype) / child.start_lr)
+        return lr

@@ -211,7 +211,7 @@ class LearningRateCosineRestarts(BaseLR):
             if m == 1:
                 n = int(step // p)
                 return self._wave(self._peak(n), step - n * p, p, xp)
-            n = bisect.bisect_right(self._starts, step) - 1
+            n = _cycle_of(self._starts, step)
             return self._wave(
                 self._peaks[n], step - self._starts[n], self._lengths[n], xp
             )
@@ -293,3 +293,17 @@ def _take(xp: Namespace, table: Any, index: Any) -> Any:
     shape = index.shape
     flat = xp.take(table, xp.reshape(index, (-1,)), axis=0)
     return xp.reshape(flat, shape)
+
+
+def _cycle_of(starts: tuple[int, ...], step: Any) -> int:
+    """``bisect.bisect_right(starts, step) - 1``, written out in Python: inside
+    ``torch.compile`` a Python-number step is traced through it (``bisect`` is a
+    builtin that dynamo cannot trace, a graph break)."""
+    low, high = 0, len(starts)
+    while low < high:
+        mid = (low + high) // 2
+        if step < starts[mid]:
+            high = mid
+        else:
+            low = mid + 1
+    return low - 1

@@ -42,11 +42,9 @@ class LearningRateCyclic(BaseLR):
     warmup: the first up phase is one.  The position :math:`r` is exact: computed
     in integers for integer steps.
 
-    Momentum cycling (torch's ``cycle_momentum``) is the optimizer's business,
-    not the learning rate's: with ``torch.optim.SGD(momentum=...)`` or Adam,
-    cycle ``momentum``/``betas[0]`` yourself from the same :math:`h(t) s(t)`, for
-    example ``m = max_m - (max_m - base_m) * (lr(t) - start_lr) /
-    (max_lr - start_lr)``, set in ``param_group`` before each step.
+    Momentum cycling (torch's ``cycle_momentum``): :meth:`momentum_schedule`
+    gives the matching momentum schedule, for
+    ``arraylr.torch.ScheduleLR(optimizer, lr, momentum=lr.momentum_schedule())``.
 
     Parameters
     ----------
@@ -55,7 +53,8 @@ class LearningRateCyclic(BaseLR):
     num_steps : int
         The length of training (for display; cycles continue past it).
     max_lr : float
-        :math:`\eta_{max} \ge \eta_0`, the top of the first cycle.
+        :math:`\eta_{max}`, the top of the first cycle (below
+        :math:`\eta_0`: its bottom, a cycle that falls first).
     step_size_up : int, optional
         :math:`U \ge 1`, steps from the bottom to the top (default 2000).
     step_size_down : int, optional
@@ -94,13 +93,8 @@ class LearningRateCyclic(BaseLR):
         gamma: float = 1.0,
     ) -> None:
         super().__init__(start_lr, num_steps, stop_lr=start_lr)
-        top = check_float("max_lr", max_lr, positive=True)
-        if top < self.start_lr:
-            raise ValueError(
-                f"max_lr must be >= start_lr={self.start_lr!r} (start_lr is the bottom "
-                f"of every cycle, torch's base_lr), got max_lr={max_lr!r}"
-            )
-        self.max_lr = top
+        # max_lr < start_lr: a cycle that falls first (torch's momentum cycle)
+        self.max_lr = check_float("max_lr", max_lr, positive=True)
         self.step_size_up = check_int("step_size_up", step_size_up, minimum=1)
         self.step_size_down = (
             self.step_size_up
@@ -122,7 +116,55 @@ class LearningRateCyclic(BaseLR):
 
     @property
     def scale(self) -> float:
-        return self.max_lr
+        return max(self.max_lr, self.start_lr)
+
+    def momentum_schedule(
+        self, base_momentum: float = 0.8, max_momentum: float = 0.9
+    ) -> LearningRateCyclic:
+        r"""The momentum that cycles against this rate, as torch's ``CyclicLR``
+        with ``cycle_momentum=True`` (its defaults here too):
+
+        .. math::
+
+            m(t) = m_{max} - (m_{max} - m_{base})\, h(t)\, s(t),
+
+        ``max_momentum`` at the bottom of every cycle and ``base_momentum`` at
+        the top, as a ``cyclic`` schedule whose ``max_lr`` is below its
+        ``start_lr``.  Give it to :class:`arraylr.torch.ScheduleLR` as
+        ``momentum=``; it sets ``momentum`` or ``betas[0]`` as torch does.
+
+        Parameters
+        ----------
+        base_momentum : float, optional
+            :math:`m_{base}`, the momentum at the top of a cycle (default 0.8).
+        max_momentum : float, optional
+            :math:`m_{max} \ge m_{base}`, the momentum at the bottom (default 0.9).
+
+        Examples
+        --------
+        >>> from arraylr import BaseLR
+        >>> lr = BaseLR(type="cyclic", start_lr=0.1, max_lr=1.0, num_steps=40,
+        ...             step_size_up=10)
+        >>> m = lr.momentum_schedule(0.5, 1.0)
+        >>> m(0), m(5), m(10), m(20)
+        (1.0, 0.75, 0.5, 1.0)
+        """
+        low = check_float("base_momentum", base_momentum, positive=True)
+        high = check_float("max_momentum", max_momentum, positive=True)
+        if high < low:
+            raise ValueError(
+                f"max_momentum must be >= base_momentum={base_momentum!r}, got "
+                f"max_momentum={max_momentum!r}"
+            )
+        return LearningRateCyclic(
+            start_lr=high,
+            num_steps=self.num_steps,
+            max_lr=low,
+            step_size_up=self.step_size_up,
+            step_size_down=self.step_size_down,
+            mode=self.mode,  # type: ignore[arg-type]
+            gamma=self.gamma,
+        )
 
     @property
     def final_lr(self) -> float:

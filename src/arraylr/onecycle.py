@@ -116,6 +116,62 @@ class LearningRateOneCycle(BaseLR):
         self.up_steps = int(pct * self.num_steps)
         self._plateaus = ((self.num_steps, None, self.stop_lr),)
 
+    def momentum_schedule(
+        self, base_momentum: float = 0.85, max_momentum: float = 0.95
+    ) -> BaseLR:
+        r"""The momentum that moves against this rate, as torch's
+        ``OneCycleLR(cycle_momentum=True)`` does (its defaults here too): from
+        ``max_momentum`` down to ``base_momentum`` at the peak, then back up,
+        with the same phases and shape (``anneal``):
+
+        .. math::
+
+            m(t) = \begin{cases}
+                A(m_{max}, m_{base}, t / U) & t < U \\
+                A(m_{base}, m_{max}, (t - U) / (T - U)) & U \le t < T \\
+                m_{max} & t \ge T
+            \end{cases}
+
+        A ``cosine`` schedule (``linear`` for ``anneal="linear"``) from
+        ``base_momentum`` to ``max_momentum`` after a warmup of :math:`U`
+        steps from ``max_momentum``.  Give it to
+        :class:`arraylr.torch.ScheduleLR` as ``momentum=``.
+
+        Parameters
+        ----------
+        base_momentum : float, optional
+            :math:`m_{base}`, the momentum at the peak rate (default 0.85).
+        max_momentum : float, optional
+            :math:`m_{max} \ge m_{base}` (default 0.95).
+
+        Examples
+        --------
+        >>> from arraylr import BaseLR
+        >>> lr = BaseLR(type="onecycle", start_lr=1.0, num_steps=100,
+        ...             pct_start=0.25, anneal="linear")
+        >>> m = lr.momentum_schedule(0.5, 1.0)
+        >>> m(0), m(25), m(100)
+        (1.0, 0.5, 1.0)
+        """
+        low = check_float("base_momentum", base_momentum, positive=True)
+        high = check_float("max_momentum", max_momentum, positive=True)
+        if high < low:
+            raise ValueError(
+                f"max_momentum must be >= base_momentum={base_momentum!r}, got "
+                f"max_momentum={max_momentum!r}"
+            )
+        config: dict[str, Any] = {
+            "type": "cosine" if self.anneal == "cos" else "linear",
+            "start_lr": low,
+            "stop_lr": high,
+            "num_steps": self.num_steps,
+            "warmup_steps": self.up_steps,
+        }
+        if self.up_steps:
+            config["warmup_start_factor"] = high / low
+            config["warmup_type"] = "cosine" if self.anneal == "cos" else "linear"
+        return BaseLR(**config)  # type: ignore[abstract]
+
     @property
     def scale(self) -> float:
         return max(self.start_lr, self.initial_lr, self.stop_lr)

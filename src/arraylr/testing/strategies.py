@@ -9,7 +9,8 @@ other parameter is drawn from its annotation and default (``Literal`` choices,
 ``bool``, positive ``int`` up to twice the default, ``float`` in ``(0, 1]`` for a
 default below 1 or within a factor of 10 of a larger default, ``None`` where the
 default is ``None``).  Built-in schedules with list or interdependent parameters
-(``piecewise``, ``cosine_restarts``, ``sequence``) have hand-written parts.
+(``piecewise``, ``cosine_restarts``, ``sequence``, ``product``) have
+hand-written parts.
 Configs the schedule rejects are filtered out, so a custom schedule's own
 validation is respected.  Pass a strategy per parameter name to override the
 guess::
@@ -235,6 +236,23 @@ def _sequence(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
 
 
 @st.composite
+def _product(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
+    """One to three children of the product's length or shorter (a shorter one
+    holds its final rate), some as bare factors (``start_lr=1``)."""
+    kinds = ["exp", "cosine", "wsd", "linear", "constant", "polynomial", "cyclic"]
+    count = draw(st.integers(1, 3))
+    children = []
+    for kind in draw(st.lists(st.sampled_from(kinds), min_size=count, max_size=count)):
+        length = draw(st.integers(1, max(1, config["num_steps"])))
+        child = draw(configs(kind, max_steps=length))
+        child["num_steps"] = min(child["num_steps"], length)
+        if child.get("warmup_steps", 0) >= max(child["num_steps"], 1):
+            child.pop("warmup_steps")
+        children.append(child)
+    return {"schedules": children}
+
+
+@st.composite
 def _wsd(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
     """The decay phase as a ratio, or (where there are decay steps) in steps."""
     n = config["num_steps"]
@@ -267,6 +285,7 @@ SPECIAL: dict[str, Any] = {
     "piecewise": _piecewise,
     "cosine_restarts": _cosine_restarts,
     "sequence": _sequence,
+    "product": _product,
 }
 
 
