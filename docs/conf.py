@@ -49,7 +49,8 @@ suppress_warnings: list[str] = []
 exclude_patterns = ["_build", "images/latency.png"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"arraylr {release}"
-html_static_path: list[str] = []
+html_static_path: list[str] = [str(HERE / "_static")]
+html_css_files = ["arraylr.css"]  # long inline code wraps inside table cells
 
 
 def _local_mathjax() -> Path | None:

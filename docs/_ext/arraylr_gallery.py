@@ -5,6 +5,7 @@ reference (the argparse help of every command)."""
 from __future__ import annotations
 
 import inspect
+import os
 import pprint
 import re
 import sys
@@ -154,6 +155,7 @@ def _population(images: Path) -> list[str]:
 
 
 def _cli() -> None:
+    os.environ["COLUMNS"] = "76"  # argparse wraps the help to fit the page's box
     parser = build_parser()
     lines = [
         "Command line",
@@ -162,7 +164,7 @@ def _cli() -> None:
         "``arraylr`` (also ``python -m arraylr``); the help below is the",
         "program's own.",
         "",
-        "::",
+        ".. code-block:: text",
         "",
     ]
     lines += ["   " + x for x in parser.format_help().splitlines()] + [""]
@@ -171,7 +173,7 @@ def _cli() -> None:
     )
     for name, command in sub.choices.items():  # type: ignore[attr-defined]
         title = f"``arraylr {name}``"
-        lines += [title, "-" * len(title), "", "::", ""]
+        lines += [title, "-" * len(title), "", ".. code-block:: text", ""]
         lines += ["   " + x for x in command.format_help().splitlines()] + [""]
     (OUT / "cli.rst").write_text("\n".join(lines) + "\n")
 
