@@ -155,3 +155,34 @@ def sweep_table(rows: list[Row]) -> str:
             f"{peers[0]} | {peers[1]} |"
         )
     return "\n".join(lines)
+
+
+def rst_tables(text: str) -> str:
+    """The Markdown tables of a report as reStructuredText list-tables (the
+    documentation's Performance page includes them); other lines are kept as
+    paragraphs, empty cells shown as a dash."""
+    out: list[str] = []
+    rows: list[list[str]] = []
+
+    def flush() -> None:
+        if not rows:
+            return
+        width = len(rows[0])
+        out.extend([".. list-table::", "   :header-rows: 1", ""])
+        for row in rows:
+            cells = [c if c else "–" for c in row] + ["–"] * (width - len(row))
+            out.append(f"   * - {cells[0]}")
+            out.extend(f"     - {c}" for c in cells[1:])
+        out.append("")
+        rows.clear()
+
+    for line in text.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not all(set(c) <= set("-: ") for c in cells):  # not the rule line
+                rows.append([c.replace("`", "``") if "`" in c else c for c in cells])
+            continue
+        flush()
+        out.append(line.replace("`", "``"))
+    flush()
+    return "\n".join(out).strip() + "\n"

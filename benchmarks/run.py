@@ -59,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--plot", help="draw the size sweep (log-log) into this image file"
     )
+    parser.add_argument(
+        "--rst",
+        help="also write the tables as reStructuredText list-tables to this file "
+        "(docs/performance_tables.inc, included by the Performance page)",
+    )
     args = parser.parse_args(argv)
     n = args.n or (1_000_000 if args.quick else 10_000_000)
     rows: list[Row] = []
@@ -75,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         report.plot_sweep(rows, args.plot)
     if args.output:
         Path(args.output).write_text(text + "\n")
+    if args.rst:
+        Path(args.rst).write_text(report.rst_tables(text))
     return 0
 
 
