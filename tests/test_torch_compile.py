@@ -25,6 +25,7 @@ EVERY_TYPE = {
     "polynomial": {"start_lr": 1e-3, "stop_lr": 0.0, "power": 2.0},
     "piecewise": {"start_lr": 1e-3, "boundaries": [300, 600], "factors": [0.5, 0.5]},
     "inverse_sqrt": {"start_lr": 1e-3, "warmup_steps": 50},
+    "inverse_time": {"start_lr": 1e-3, "decay_steps": 50, "staircase": True},
     "cosine_restarts": {"start_lr": 1e-3, "stop_lr": 0, "period": 50, "period_mult": 2},
     "onecycle": {"start_lr": 1e-3, "pct_start": 0.3},
     "cyclic": {"start_lr": 1e-4, "max_lr": 1e-3, "step_size_up": 100},
