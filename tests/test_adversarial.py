@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arraylr import BaseLR
-from arraylr.testing import _backends, torch_operations
+from arraylr.testing import torch_operations
 from arraylr.testing.strategies import configs
 
 EPS32 = float(np.finfo(np.float32).eps)
