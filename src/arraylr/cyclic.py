@@ -161,6 +161,7 @@ class LearningRateCyclic(BaseLR):
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         size = float(self._cycle)
         if xp is SCALAR:
+            pos: Any
             if isinstance(step, int):  # exact integer division
                 cycles, pos = divmod(step, self._cycle)
             else:  # fmod is exact: the position of any float step
