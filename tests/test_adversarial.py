@@ -15,6 +15,8 @@ from arraylr import BaseLR
 from arraylr.testing import torch_operations
 from arraylr.testing.strategies import configs
 
+from conftest import BUILT_IN_TYPES
+
 EPS32 = float(np.finfo(np.float32).eps)
 jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
@@ -80,3 +82,59 @@ def test_cyclic_float_steps_give_the_rate_of_their_integer(
             np.testing.assert_allclose(
                 rates, expected, rtol=0, atol=bound, err_msg=name
             )
+
+
+# ------------------------------------------ 3. gradients finite in every phase
+
+
+def slopes(lr: BaseLR, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """d rate / d step at float64 ``steps``: PyTorch autograd and ``jax.grad``."""
+    t = torch.tensor(steps, dtype=torch.float64, requires_grad=True)
+    lr(t).sum().backward()
+    assert t.grad is not None
+    with jax.enable_x64(True):
+        grad = jax.vmap(jax.grad(lr.value))(jnp.asarray(steps, dtype=jnp.float64))
+        return t.grad.numpy(), np.asarray(grad)
+
+
+@pytest.mark.parametrize(
+    ("config", "step", "slope"),
+    [  # jax.grad gave NaN at each
+        ({"type": "cosine", "warmup_steps": 10, "warmup_type": "1-sqrt"}, 50.5, None),
+        ({"type": "polynomial", "power": 0.5}, 150.5, 0.0),
+        ({"type": "wsd", "decay_type": "1-sqrt", "decay_phase_ratio": 0.2}, 40.5, 0.0),
+        ({"type": "exp", "decay_steps": 10}, 55.5, 0.0),  # torch: no floor_divide'
+    ],
+)
+def test_slopes_are_finite_past_a_root(
+    config: dict[str, Any], step: float, slope: float | None
+) -> None:
+    lr = BaseLR(start_lr=1e-3, stop_lr=1e-5, num_steps=100, **config)
+    by_torch, by_jax = slopes(lr, np.asarray([step]))
+    assert np.isfinite(by_jax).all() and np.isfinite(by_torch).all()
+    np.testing.assert_allclose(by_jax, by_torch, rtol=1e-6)
+    if slope is not None:
+        assert by_jax.tolist() == [slope]
+    else:  # the cosine decay's slope, from the formula
+        d, total = step - 10, 90
+        expected = -1e-3 * 0.5 * (1 - 1e-2) * np.pi / total * np.sin(np.pi * d / total)
+        np.testing.assert_allclose(by_jax, [expected], rtol=1e-9)
+
+
+@settings(max_examples=20)
+@given(
+    config=st.sampled_from(BUILT_IN_TYPES).flatmap(lambda n: configs(n, max_steps=500)),
+    data=st.data(),
+)
+def test_slopes_agree_in_every_phase(
+    config: dict[str, Any], data: st.DataObject
+) -> None:
+    # fractional steps: every phase edge and stair is at an integer step, and
+    # between them every schedule is differentiable
+    lr = BaseLR(**config)
+    top = 2 * max(lr.num_steps, 2) + 10
+    ints = data.draw(st.lists(st.integers(0, top), min_size=1, max_size=12))
+    steps = np.asarray(ints, dtype=np.float64) + data.draw(st.floats(0.05, 0.95))
+    by_torch, by_jax = slopes(lr, steps)
+    assert np.isfinite(by_jax).all() and np.isfinite(by_torch).all()
+    np.testing.assert_allclose(by_jax, by_torch, rtol=1e-6, atol=1e-300)

@@ -37,7 +37,7 @@ from . import _backend
 from ._backend import BLOCKS, HOST, NUMPY_SCALARS, Plan
 from ._exact import FLOAT32_MAX, FLOAT32_TINY, ceil_float, exceeds_dtype, float_bits
 from ._parameters import Parameters
-from ._scalar import SCALAR, Array, Namespace
+from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_choice, check_float, check_int, check_ratio, short_repr
 
 __all__ = ["WARMUP_TYPES", "BaseLR", "WarmupType"]
@@ -252,9 +252,10 @@ class BaseLR(Parameters):
             else:
                 # "1-sqrt": 1 - sqrt(1 - t/W) with 1 - t/W formed as (W - t) / W,
                 # exact for integer steps, as the square root near t = W magnifies
-                # its error; steps past W (selected away later) give 1, not NaN
+                # its error; steps past W (selected away later) give 1, not NaN,
+                # and a finite gradient (zero_safe: no inf * 0 under jax.grad)
                 left = xp.maximum(width - step, 0.0) / width
-                shape = 1.0 - xp.sqrt(left)
+                shape = 1.0 - zero_safe(xp.sqrt, left, xp)
             rise = shape * (self.start_lr - self.warmup_start_lr)
         return rise if self.warmup_start_lr == 0 else self.warmup_start_lr + rise
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._exact import FLOAT32_MAX, exceeds_dtype, float_bits, split_float
-from ._scalar import SCALAR, Array, Namespace
+from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_float
 from .base import BaseLR, WarmupType
 
@@ -143,12 +143,12 @@ class LearningRatePolynomial(BaseLR):
         # steps, so that a T that the dtype cannot hold (1e12 in float32) still
         # gives T - d with one rounding.
         if xp is SCALAR:
-            return self._from_remaining((total - min(step, total)) / total)
+            return self._from_remaining((total - min(step, total)) / total, xp)
         hi, lo = split_float(total, float_bits(xp, step.dtype))
         remaining = hi - xp.minimum(step, hi)
         if lo:
             remaining = xp.maximum(remaining + lo, 0.0)
-        return self._from_remaining(remaining / float(total))
+        return self._from_remaining(remaining / float(total), xp)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         total = self.decay_num_steps
@@ -156,11 +156,17 @@ class LearningRatePolynomial(BaseLR):
             return super()._decay_value_integer(step, xp, dtype)
         # T - min(d, T) in integers: exact, then one rounding
         remaining = xp.astype(total - xp.minimum(step, total), dtype)
-        return self._from_remaining(remaining / float(total))
+        return self._from_remaining(remaining / float(total), xp)
 
-    def _from_remaining(self, remaining: Any) -> Any:
+    def _from_remaining(self, remaining: Any, xp: Namespace) -> Any:
         if self.power != 1.0:
-            remaining = remaining**self._power
+            # 0 past the end: zero_safe keeps the slope there finite (0), where
+            # p 0^(p - 1) = inf for p < 1 times the clamp's 0 was NaN (jax.grad)
+            power = self._power
+            if xp is SCALAR:
+                remaining = remaining**power
+            else:
+                remaining = zero_safe(lambda r: r**power, remaining, xp)
         return (self.start_lr - self.stop_lr) * remaining + self.stop_lr
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal, get_args
 
 from ._exact import FLOAT32_TINY, exceeds_dtype, float_bits, split_float
-from ._scalar import SCALAR, Array, Namespace
+from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_choice, check_float, check_int, short_repr
 from .base import BaseLR, WarmupType
 
@@ -194,5 +194,6 @@ class LearningRateWSD(BaseLR):
         if self.decay_type == "cosine":
             return lr_end + (lr0 - lr_end) * 0.5 * (1 + xp.cos(xp.pi * tau))
         if self.decay_type == "1-sqrt":
-            return lr_end + (lr0 - lr_end) * (1.0 - xp.sqrt(tau))
+            # tau = 0 through the stable phase: a finite slope there (zero_safe)
+            return lr_end + (lr0 - lr_end) * (1.0 - zero_safe(xp.sqrt, tau, xp))
         return lr0 + (lr_end - lr0) * tau
