@@ -138,3 +138,40 @@ def test_slopes_agree_in_every_phase(
     by_torch, by_jax = slopes(lr, steps)
     assert np.isfinite(by_jax).all() and np.isfinite(by_torch).all()
     np.testing.assert_allclose(by_jax, by_torch, rtol=1e-6, atol=1e-300)
+
+
+# -------------------------------------------- 2. float32 edges rounded up
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {
+            "type": "sequence",
+            "boundaries": [16_777_217],
+            "schedules": [
+                {"type": "constant", "start_lr": 1.0, "num_steps": 16_777_217},
+                {"type": "constant", "start_lr": 0.5, "num_steps": 10},
+            ],
+        },
+        {"type": "cosine_restarts", "start_lr": 1.0, "stop_lr": 0.0,
+         "num_steps": 10**8, "period": 16_777_217},
+        {"type": "cosine_restarts", "start_lr": 1.0, "stop_lr": 0.0,
+         "num_steps": 10**8, "period": 16_777_217, "period_mult": 2},
+        {"type": "cyclic", "start_lr": 0.1, "max_lr": 1.0, "num_steps": 10**8,
+         "step_size_up": 16_777_216, "step_size_down": 1},
+    ],
+)  # fmt: skip
+def test_float32_steps_stay_before_an_edge_float32_cannot_hold(
+    config: dict[str, Any],
+) -> None:
+    lr = BaseLR(**config)
+    # float32 16,777,216 is before the edge at 16,777,217 (it gave the second
+    # child's rate, and a restart); 16,777,218 is past it
+    steps = np.asarray([16_777_216, 16_777_218, 3 * 2**24 + 2**23], np.float32)
+    expected = [lr(int(s)) for s in steps]
+    assert expected[0] != expected[1]
+    for name, rates in routes(lr, steps).items():
+        np.testing.assert_allclose(
+            rates, expected, rtol=0, atol=8 * EPS32 * lr.scale, err_msg=name
+        )

@@ -39,6 +39,7 @@ __all__ = [
     "namespace_of",
     "prepare",
     "torch_operations",
+    "widest_int",
     "xp_device",
 ]
 
@@ -103,6 +104,13 @@ def _widest_float_and_int(xp: Namespace, step: Array) -> tuple[object, object]:
         if len(_WIDE) < 256:
             _WIDE[key] = cached
     return cached
+
+
+def widest_int(xp: Namespace, step: Array) -> Any:
+    """The signed integer dtype integer steps are computed in for ``step``'s
+    namespace and device: int64 where enabled, else the default (JAX without
+    x64: int32)."""
+    return _widest_float_and_int(xp, step)[1]
 
 
 def _query_dtypes(xp: Namespace, device: Any) -> tuple[object, object]:

@@ -40,7 +40,7 @@ from ._parameters import Parameters
 from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_choice, check_float, check_int, check_ratio, short_repr
 
-__all__ = ["WARMUP_TYPES", "BaseLR", "WarmupType"]
+__all__ = ["WARMUP_TYPES", "BaseLR", "WarmupType", "cycle_position"]
 
 WarmupType = Literal["linear", "cosine", "1-sqrt"]
 WARMUP_TYPES: tuple[str, ...] = get_args(WarmupType)
@@ -54,6 +54,42 @@ def _is_numpy_scalar(step: Any) -> bool:
     """True for NumPy scalars (longdouble among them: a ``numbers.Real`` that
     takes the array route, its precision kept)."""
     return isinstance(step, np.generic)
+
+
+def cycle_position(step: Array, length: int, xp: Namespace) -> tuple[Array, Array]:
+    """``(n, r)``: the cycle index and the position in it of floating steps
+    ``step >= 0`` in cycles of ``length`` steps, ``step = n * length + r`` with
+    ``0 <= r < length``, exactly (NaN gives NaN; +inf must be mapped away first).
+
+    Where the dtype holds ``length``, ``r`` is the floating remainder, an exact
+    operation (an fmod) at every step, also past ``2**24`` (float32) or ``2**53``
+    (float64), where ``t - floor(t / C) C`` drifts out of ``[0, C)``.  A length
+    the dtype cannot hold (past ``2**24`` in float32) is divided into the
+    integer part of the step in the namespace's widest signed integer dtype; a
+    step past that dtype's range (``2**63``, or ``2**31`` under JAX without
+    x64) is reduced by the length rounded to the dtype.  ``n`` is rounded: exact
+    up to ``2**24`` (float32) cycles, an ulp off past that.
+    """
+    size = float(length)
+    bits = float_bits(xp, step.dtype)
+    if ceil_float(length, bits) == length:  # the dtype holds the length
+        pos = xp.remainder(step, size)
+        return xp.round((step - pos) / size), pos
+    wide = _backend.widest_int(xp, step)
+    top = int(xp.iinfo(wide).max)
+    whole = xp.floor(step)
+    fits = whole < ceil_float(top, bits)  # false for NaN and inf
+    k = xp.astype(xp.where(fits, whole, 0.0), wide)
+    fraction = step - whole
+    if length > top:  # every step the integers hold is in the first cycle
+        exact_pos, exact_n = step, xp.zeros_like(step)
+    else:
+        q = k // length
+        exact_pos = xp.astype(k - q * length, step.dtype) + fraction
+        exact_n = xp.astype(q, step.dtype)
+    rough = xp.remainder(step, size)
+    pos = xp.where(fits, exact_pos, rough)
+    return xp.where(fits, exact_n, xp.round((step - rough) / size)), pos
 
 
 class BaseLR(Parameters):

@@ -10,7 +10,7 @@ from ._backend import xp_device
 from ._exact import ceil_float, exceeds_dtype, float_bits
 from ._scalar import SCALAR, Array, Namespace
 from ._validation import MAX_STEP, check_float, check_int
-from .base import BaseLR, WarmupType
+from .base import BaseLR, WarmupType, cycle_position
 
 __all__ = ["LearningRateCosineRestarts"]
 
@@ -164,12 +164,10 @@ class LearningRateCosineRestarts(BaseLR):
         past_end = step == xp.inf
         step = xp.where(past_end, 0.0, step)  # no inf - inf below
         if m == 1:
-            # floor(d / p), then corrected: under XLA d / p is d * (1 / p), which
-            # puts a restart step d = k p at the bottom of cycle k - 1
-            n = xp.floor(step / float(p))
-            offset = step - n * p
-            n = xp.where(offset >= p, n + 1, xp.where(offset < 0, n - 1, n))
-            offset = step - n * p
+            # the exact remainder, never floor(d / p) (under XLA d / p is
+            # d * (1 / p), which puts a restart step d = k p at the bottom of
+            # cycle k - 1), also for a period the dtype cannot hold
+            n, offset = cycle_position(step, p, xp)
             value = self._wave(self._peak_of(n, xp), offset, float(p), xp)
         else:
             bits = float_bits(xp, step.dtype)

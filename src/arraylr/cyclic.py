@@ -8,7 +8,7 @@ from typing import Any, Literal, get_args
 from ._exact import exceeds_dtype
 from ._scalar import SCALAR, Array, Namespace
 from ._validation import MAX_STEP, check_choice, check_float, check_int
-from .base import BaseLR
+from .base import BaseLR, cycle_position
 
 __all__ = ["LearningRateCyclic"]
 
@@ -169,13 +169,10 @@ class LearningRateCyclic(BaseLR):
                 cycles = round((step - pos) / size)
             return self._shape(step, cycles, pos, xp)
         step = xp.minimum(step, 2.0**63)  # +inf: no inf - inf (the plateau's then)
-        # the position in the cycle, exactly: the remainder of two floats is a
-        # float (an fmod), also past 2**24 (float32) or 2**53 (float64), where a
-        # step is an integer and t - floor(t / C) C drifts out of [0, C)
-        pos = xp.remainder(step, size)
-        # the cycle index: (t - r) / C is within an ulp of an integer; rounded,
-        # it is exact wherever 0.5**n is not 0 anyway
-        cycles = xp.round((step - pos) / size)
+        # the position in the cycle, exactly (an exact remainder), also past
+        # 2**24 (float32) or 2**53 (float64), where a step is an integer and
+        # t - floor(t / C) C drifts out of [0, C)
+        cycles, pos = cycle_position(step, self._cycle, xp)
         return self._shape(step, cycles, pos, xp)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
