@@ -175,3 +175,31 @@ def test_float32_steps_stay_before_an_edge_float32_cannot_hold(
         np.testing.assert_allclose(
             rates, expected, rtol=0, atol=8 * EPS32 * lr.scale, err_msg=name
         )
+
+
+# ------------------------------- 5. unsigned steps wider than the signed dtype
+
+
+def test_unsigned_steps_give_the_python_int_rate() -> None:
+    lr = BaseLR(
+        type="cyclic", start_lr=1e-4, max_lr=1e-3, num_steps=100, step_size_up=2000
+    )
+    step = 20_000_001  # float32 holds 20,000,000: it gave 1e-4
+    expected = lr(step)
+    assert expected == pytest.approx(1e-4 + 9e-4 / 2000, rel=1e-12)
+    bound = 8 * EPS32 * lr.scale
+    big = jnp.asarray([step], dtype=jnp.uint32)  # JAX without x64: int32 is widest
+    for rates in (lr(big), jax.jit(lr.value)(big)):
+        np.testing.assert_allclose(rates, [expected], rtol=0, atol=bound)
+    steps = np.asarray([step, 2**63 + 2**40, 2**64 - 1], dtype=np.uint64)
+    past = lr(float(2**63 + 2**40))  # past int64: the rate of the floating step
+    assert past == lr.start_lr
+    for dtype in (np.float32, np.float64):
+        rates = lr(steps, dtype=dtype)
+        np.testing.assert_allclose(rates, [expected, past, past], rtol=0, atol=bound)
+        tensor = torch.from_numpy(steps[:2].copy())
+        wanted = getattr(torch, np.dtype(dtype).name)
+        with torch_operations():
+            by_torch = lr(tensor, dtype=wanted)
+        for out in (lr(tensor, dtype=wanted), by_torch):  # NumPy's, PyTorch's
+            np.testing.assert_allclose(out, [expected, past], rtol=0, atol=bound)

@@ -275,7 +275,10 @@ class Plan:
     wide_int: Any
     kind: str
     """``"int"`` (signed: negative steps clamped), ``"uint"`` (widened to
-    ``widen``, never negative), ``"float"`` (NaN kept), ``"bool"``."""
+    ``widen``, never negative), ``"ubig"`` (unsigned, wider than the widest
+    signed dtype: uint64, or uint32 under JAX without x64; steps the signed
+    dtype holds are evaluated as integers, larger ones as floating steps, never
+    wrapped), ``"float"`` (NaN kept), ``"bool"``."""
     widen: Any = None
     """The dtype an unsigned step is converted to first (``None``: none)."""
     host: bool = False
@@ -311,8 +314,8 @@ def _plan(step: Array, xp: Namespace, dtype: object) -> Plan:
         kind, widen = "int", None
     elif xp.iinfo(in_dtype).max <= xp.iinfo(wide_int).max:
         kind, widen = "uint", wide_int
-    else:  # wider than any signed integer here: evaluated as floating, never wrapped
-        kind, widen = "float", compute
+    else:  # wider than any signed integer here (see Plan.kind)
+        kind, widen = "ubig", None
     host, host_dtype = _host_route(step, dtype)
     return Plan(xp, out_dtype, compute, wide_int, kind, widen, host, host_dtype)
 
@@ -463,8 +466,10 @@ def prepare(
     results are computed in float32.
 
     Unsigned steps that fit the widest signed integer dtype are converted to it;
-    wider ones (uint64, or uint32 under JAX without x64) are evaluated as floating
-    steps, so that a step past the signed range never wraps round to a negative one.
+    wider ones (uint64, or uint32 under JAX without x64) are handed over as they
+    are (kind ``"ubig"``): the schedule evaluates the steps the signed dtype
+    holds as integers and larger ones as floating steps, so that a step past the
+    signed range never wraps round to a negative one.
 
     Large NumPy arrays (and PyTorch CPU tensors) take the blocked route: blocks
     of :data:`CHUNK` elements written into one preallocated result, so that the

@@ -29,6 +29,7 @@ import math
 import numbers
 import sys
 from abc import abstractmethod
+from dataclasses import replace
 from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
@@ -436,6 +437,16 @@ class BaseLR(Parameters):
         and so takes the general path.
         """
         xp, compute, kind = plan.xp, plan.compute, plan.kind
+        if kind == "ubig":
+            # unsigned steps wider than the signed dtype: those it holds (the
+            # wrapped cast is then >= 0) exactly as integers, the rate of the
+            # same Python int; larger ones (from 2**63, or 2**31 under JAX
+            # without x64) as floating steps of the compute dtype, rounded
+            signed = xp.astype(step, plan.wide_int)  # wraps: uint64 has no <=
+            fits = signed >= 0
+            exact = self._compose(replace(plan, kind="uint"), xp.where(fits, signed, 0))
+            rough = self._compose(replace(plan, kind="float"), xp.astype(step, compute))
+            return xp.where(fits, exact, rough)
         warmup = self.warmup_steps
         known = low is not None and high is not None
         nonnegative = known and low >= 0
