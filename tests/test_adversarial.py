@@ -4,6 +4,7 @@ every route where the defect showed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -203,3 +204,32 @@ def test_unsigned_steps_give_the_python_int_rate() -> None:
             by_torch = lr(tensor, dtype=wanted)
         for out in (lr(tensor, dtype=wanted), by_torch):  # NumPy's, PyTorch's
             np.testing.assert_allclose(out, [expected, past], rtol=0, atol=bound)
+
+
+# ------------------------------------------- 6. messages name what was passed
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [  # each named a derived value, or start_lr
+        ({"type": "cosine", "stop_lr": 1e308}, "stop_lr=1e+308"),  # lr_min_factor=inf
+        ({"type": "linear", "stop_lr": 1e300}, "stop_lr=1e+300"),
+        ({"type": "cosine", "stop_lr": 0.0, "warmup_steps": 2,
+          "warmup_start_factor": 1e300}, "warmup_start_factor=1e+300"),
+        ({"type": "onecycle", "div_factor": 1e-310}, "div_factor=1e-310"),
+        ({"type": "onecycle", "final_div_factor": 1e-310}, "final_div_factor=1e-310"),
+        ({"type": "cyclic", "max_lr": 1e300}, "max_lr=1e+300"),
+        ({"type": "piecewise", "boundaries": [5], "values": [1e300]},
+         "values[0]=1e+300"),
+        ({"type": "cosine", "stop_lr_ratio": 1e300}, "stop_lr_ratio=1e+300"),
+        ({"type": "cosine", "start_lr": 1e300, "stop_lr": 0.0}, "start_lr=1e+300"),
+    ],
+)  # fmt: skip
+def test_overflow_messages_name_the_parameter_passed(
+    config: dict[str, Any], named: str
+) -> None:
+    config = {"start_lr": 1e-3, "num_steps": 10, **config}
+    with pytest.raises(ValueError, match=re.escape(named)) as info:
+        BaseLR(**config)
+    assert "start_lr=0.001);" not in str(info.value)  # not blamed on start_lr
+    assert "3.403e+38" in str(info.value)

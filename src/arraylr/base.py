@@ -41,7 +41,7 @@ from ._parameters import Parameters
 from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_choice, check_float, check_int, check_ratio, short_repr
 
-__all__ = ["WARMUP_TYPES", "BaseLR", "WarmupType", "cycle_position"]
+__all__ = ["WARMUP_TYPES", "BaseLR", "WarmupType", "check_rate", "cycle_position"]
 
 WarmupType = Literal["linear", "cosine", "1-sqrt"]
 WARMUP_TYPES: tuple[str, ...] = get_args(WarmupType)
@@ -55,6 +55,26 @@ def _is_numpy_scalar(step: Any) -> bool:
     """True for NumPy scalars (longdouble among them: a ``numbers.Real`` that
     takes the array route, its precision kept)."""
     return isinstance(step, np.generic)
+
+
+def check_rate(name: str, given: Any, rate: float, via: str = "") -> None:
+    """Refuse a parameter that makes a rate overflow or pass the largest float32,
+    naming the parameter the caller passed and its value.
+
+    ``given`` is the value the caller passed for ``name``; ``rate`` the rate it
+    gives, and ``via`` how (``"with start_lr=0.001 gives stop_lr"``), where the
+    rate is derived rather than ``given`` itself.
+    """
+    if math.isfinite(rate) and rate <= FLOAT32_MAX:
+        return
+    limit = f"{FLOAT32_MAX:.4g}, the largest float32, so that every dtype holds them"
+    if not via:
+        raise ValueError(
+            f"{name} must be at most {limit}; got {name}={short_repr(given)}"
+        )
+    raise ValueError(
+        f"{name}={short_repr(given)} {via}={rate!r}; rates must be at most {limit}"
+    )
 
 
 def cycle_position(step: Array, length: int, xp: Namespace) -> tuple[Array, Array]:
@@ -195,6 +215,7 @@ class BaseLR(Parameters):
         warmup_type: WarmupType | None = None,
     ) -> None:
         start_lr = check_float("start_lr", start_lr, positive=True)
+        check_rate("start_lr", start_lr, start_lr)
         if start_lr < FLOAT32_TINY:
             raise ValueError(
                 f"start_lr must be >= {FLOAT32_TINY:.6g} (the smallest normal float32, "
@@ -209,13 +230,15 @@ class BaseLR(Parameters):
         if stop_lr_ratio is not None:
             ratio = check_float("stop_lr_ratio", stop_lr_ratio, nonnegative=True)
             stop = start_lr * ratio
-            if not math.isfinite(stop):
-                raise ValueError(
-                    f"stop_lr_ratio={short_repr(stop_lr_ratio)} with start_lr="
-                    f"{start_lr!r} gives stop_lr={stop!r}: it must be finite"
-                )
+            check_rate(
+                "stop_lr_ratio",
+                stop_lr_ratio,
+                stop,
+                f"with start_lr={start_lr!r} gives stop_lr",
+            )
         else:
             stop = check_float("stop_lr", stop_lr, nonnegative=True)
+            check_rate("stop_lr", stop_lr, stop)
         warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
         source = f"warmup_steps={warmup_steps}"
         if warmup_ratio is not None:
@@ -239,12 +262,12 @@ class BaseLR(Parameters):
         factor = check_float(
             "warmup_start_factor", warmup_start_factor, nonnegative=True
         )
-        if not math.isfinite(factor * start_lr):
-            raise ValueError(
-                f"warmup_start_factor={short_repr(warmup_start_factor)} with "
-                f"start_lr={start_lr!r} gives warmup_start_lr={factor * start_lr!r}: "
-                "it must be finite"
-            )
+        check_rate(
+            "warmup_start_factor",
+            warmup_start_factor,
+            factor * start_lr,
+            f"with start_lr={start_lr!r} gives warmup_start_lr",
+        )
 
         self.start_lr = start_lr
         self.stop_lr = stop

@@ -8,7 +8,7 @@ from typing import Any, Literal, get_args
 from ._exact import exceeds_dtype
 from ._scalar import SCALAR, Array, Namespace
 from ._validation import MAX_STEP, check_choice, check_float, check_int
-from .base import BaseLR, cycle_position
+from .base import BaseLR, check_rate, cycle_position
 
 __all__ = ["LearningRateCyclic"]
 
@@ -99,6 +99,7 @@ class LearningRateCyclic(BaseLR):
     ) -> None:
         super().__init__(start_lr, num_steps, stop_lr=start_lr)
         top = check_float("max_lr", max_lr, positive=True)
+        check_rate("max_lr", max_lr, top)
         if top < self.start_lr:
             raise ValueError(
                 f"max_lr must be >= start_lr={self.start_lr!r} (start_lr is the bottom "
