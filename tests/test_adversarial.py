@@ -233,3 +233,38 @@ def test_overflow_messages_name_the_parameter_passed(
         BaseLR(**config)
     assert "start_lr=0.001);" not in str(info.value)  # not blamed on start_lr
     assert "3.403e+38" in str(info.value)
+
+
+# ------------------------------------------------- 7. steps that used to crash
+
+
+def test_numpy_bfloat16_steps_are_half_precision() -> None:
+    lr = BaseLR(type="cosine", start_lr=1.0, stop_lr=0.0, num_steps=100)
+    steps = np.asarray(jnp.asarray([10.0, 50.0, 99.0], dtype=jnp.bfloat16))
+    bf16 = steps.dtype  # ml_dtypes' bfloat16: NumPy's own functions refuse it
+    expected = lr(steps.astype(np.float32))
+    for one in (steps, steps[:1], steps.reshape(3, 1)):  # gave NumPy's TypeError
+        rates = lr(one)
+        assert rates.dtype == bf16 and rates.shape == one.shape
+        np.testing.assert_array_equal(
+            rates.astype(np.float32).ravel(),
+            expected[: one.size].astype(bf16).astype(np.float32),
+        )
+    wide = lr(steps, dtype=np.float64)
+    assert wide.dtype == np.float64
+    np.testing.assert_allclose(wide, lr(steps.astype(np.float64)), rtol=0, atol=0)
+    scalar = lr(steps[1])  # a NumPy scalar of bfloat16
+    assert np.asarray(scalar).dtype == bf16 and float(scalar) == 0.5
+    with pytest.raises(TypeError, match="dtype"):
+        lr(np.zeros(3, dtype="V2"))
+
+
+def test_torch_steps_with_the_negative_bit() -> None:
+    lr = BaseLR(type="cosine", start_lr=1.0, stop_lr=0.0, num_steps=600)
+    steps = torch.tensor([-100 - 300j, -20 - 150j]).conj().imag  # gave RuntimeError
+    assert steps.is_neg()
+    plain = torch.tensor([300.0, 150.0])
+    np.testing.assert_array_equal(lr(steps).numpy(), lr(plain).numpy())
+    with torch_operations():
+        np.testing.assert_array_equal(lr(steps).numpy(), lr(plain).numpy())
+    assert lr(steps).tolist() == pytest.approx([0.5, 0.5 * (1 + np.sqrt(0.5))])

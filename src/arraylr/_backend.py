@@ -226,9 +226,42 @@ def _block_size(step: Any) -> int:
     return 0
 
 
-def _normalise(step: Any) -> tuple[Any, Any]:
+def _from_ml_dtypes(step: Any, dtype: object) -> tuple[Any, Any]:
+    """A NumPy array (or scalar) of an ``ml_dtypes`` dtype (what ``np.asarray``
+    of a JAX ``bfloat16`` array gives): floating ones (``bfloat16``,
+    ``float8_*``) are half precision, computed in float32 and returned in their
+    own dtype (unless ``dtype`` is given); integer ones (``int4``, ...) are
+    integer steps."""
+    own = step.dtype
+    kind = "float" if "float" in own.name else "int" if "int" in own.name else ""
+    if not kind:
+        raise TypeError(
+            f"step must have an integer, bool or real floating dtype, got {own}"
+        )
+    array = np.asarray(step, dtype=np.float32 if kind == "float" else np.int64)
+    scalar = isinstance(step, np.generic)
+    if kind == "float" and dtype is None:
+        if scalar:
+            return array, lambda out: np.asarray(out).astype(own)[()]
+        return array, lambda out: out.astype(own)
+    if scalar:
+        return array, lambda out: np.asarray(out)[()]
+    return array, lambda out: out
+
+
+def _is_ml_dtype(step: Any) -> bool:
+    """Whether ``step`` is a NumPy array or scalar of an ``ml_dtypes`` dtype
+    (NumPy's own functions refuse these dtypes)."""
+    if not isinstance(step, (np.ndarray, np.generic)) or step.dtype.kind != "V":
+        return False
+    return str(getattr(step.dtype.type, "__module__", "")).startswith("ml_dtypes")
+
+
+def _normalise(step: Any, dtype: object = None) -> tuple[Any, Any]:
     """``step`` as an array this module can evaluate, and a function that turns the
-    result back into what the caller gave (NumPy subclasses)."""
+    result back into what the caller gave (NumPy subclasses, ``ml_dtypes``)."""
+    if _is_ml_dtype(step):
+        return _from_ml_dtypes(step, dtype)
     if isinstance(step, np.ndarray) and type(step) is not np.ndarray:
         if isinstance(step, np.ma.MaskedArray):  # the mask is kept, not computed
             mask = np.ma.getmaskarray(step).copy()
@@ -294,8 +327,12 @@ _PLANS: dict[tuple[Any, ...], Plan] = {}
 
 def _plan(step: Array, xp: Namespace, dtype: object) -> Plan:
     in_dtype = step.dtype
-    is_float = xp.isdtype(in_dtype, "real floating")
-    if not is_float and not xp.isdtype(in_dtype, ("integral", "bool")):
+    try:
+        is_float = xp.isdtype(in_dtype, "real floating")
+        number = is_float or xp.isdtype(in_dtype, ("integral", "bool"))
+    except (TypeError, ValueError):  # a dtype the namespace does not know
+        number = is_float = False
+    if not number:
         raise TypeError(
             f"step must have an integer, bool or real floating dtype, got {in_dtype}"
         )
@@ -489,14 +526,17 @@ def prepare(
         key, plan = None, None
     restore = None
     if plan is None:
-        step, restore = _normalise(step)
+        step, restore = _normalise(step, dtype)
         xp = namespace_of(step)
         _check_array(step, xp)
         plan = _plan(step, xp, dtype)
         if key is not None and restore is None and len(_PLANS) < 256:
             _PLANS[key] = plan
     if plan.host and not inner and _takes_numpy(step):
-        return HOST, plan, step.numpy(), None
+        # a real tensor can carry PyTorch's negative bit (the imaginary part of
+        # a conjugate view), which numpy() refuses: resolved into a copy
+        view = step.resolve_neg().numpy() if step.is_neg() else step.numpy()
+        return HOST, plan, view, None
     if plan.widen is not None:
         step = plan.xp.astype(step, plan.widen)
     if not inner and _block_size(step):
