@@ -4,7 +4,9 @@ every route where the defect showed."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arraylr import BaseLR
-from arraylr.testing import torch_operations
+from arraylr.cli import main
+from arraylr.testing import assert_backends_agree, default_steps, torch_operations
 from arraylr.testing.strategies import configs
 
 from conftest import BUILT_IN_TYPES
@@ -268,3 +271,26 @@ def test_torch_steps_with_the_negative_bit() -> None:
     with torch_operations():
         np.testing.assert_array_equal(lr(steps).numpy(), lr(plain).numpy())
     assert lr(steps).tolist() == pytest.approx([0.5, 0.5 * (1 + np.sqrt(0.5))])
+
+
+# -------------------------------------------- 8. checks of the longest runs
+
+
+@pytest.mark.parametrize("num_steps", [10**18, 2**63 - 1])
+def test_checks_and_plots_of_the_longest_runs(
+    num_steps: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lr = BaseLR(
+        type="cosine", start_lr=1e-3, stop_lr=1e-5, num_steps=num_steps,
+        warmup_steps=1000,
+    )  # fmt: skip
+    steps = default_steps(lr)  # gave OverflowError from 9.3e17 on
+    assert steps.dtype == np.int64 and steps[0] == 0 and steps[-1] == 2**63 - 1
+    assert {999, 1000, 1001, num_steps - 1}.issubset(steps.tolist())
+    report = assert_backends_agree(lr, backends=["numpy"])
+    assert all(d.ok for d in report)
+    config = tmp_path / "long.json"
+    config.write_text(json.dumps(lr.to_dict()))
+    assert main(["check", str(config), "--backends", "numpy"]) == 0
+    assert main(["plot", str(config), "-o", str(tmp_path / "long.png")]) == 0
+    capsys.readouterr()

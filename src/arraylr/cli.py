@@ -178,7 +178,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
             print(f"note: {note}", file=sys.stderr)
         ax = axes[i if panels else 0][0]
         end = max(schedule.num_steps, 1)
-        steps = np.unique(np.linspace(0, end, args.points).astype(np.int64))
+        # in Python ints: a float64 linspace to 2**63 - 1 rounds past int64
+        count = max(args.points, 2) - 1
+        steps = np.unique(
+            np.asarray([k * end // count for k in range(count + 1)], dtype=np.int64)
+        )
         rates = np.asarray(schedule(steps), dtype=np.float64)
         if args.log:  # a rate of 0 has no place on a log axis: leave a gap
             rates = np.where(rates > 0, rates, np.nan)
