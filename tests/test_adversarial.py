@@ -294,3 +294,36 @@ def test_checks_and_plots_of_the_longest_runs(
     assert main(["check", str(config), "--backends", "numpy"]) == 0
     assert main(["plot", str(config), "-o", str(tmp_path / "long.png")]) == 0
     capsys.readouterr()
+
+
+# ------------------------------------------ 4. float32 bound at large powers
+
+
+@pytest.mark.parametrize(
+    ("config", "num_steps"),
+    [  # gave 1.04x, 1.9x, 1.27x and 1.58x the bound
+        ({"type": "cosine", "exponent": 12.0}, 10**5),
+        ({"type": "cosine", "exponent": 25.0}, 10**5),
+        ({"type": "cosine", "exponent": 64.0, "warmup_steps": 10}, 10**5),
+        ({"type": "polynomial", "power": 20.0}, 10**9),
+        ({"type": "polynomial", "power": 50.0}, 10**9),
+        ({"type": "polynomial", "power": 64.0, "warmup_steps": 10}, 10**6),
+    ],
+)
+def test_float32_bound_at_large_exponents(
+    config: dict[str, Any], num_steps: int
+) -> None:
+    lr = BaseLR(start_lr=1.0, stop_lr=1e-3, num_steps=num_steps, **config)
+    grid = np.linspace(0, num_steps, 20_001).astype(np.int64)
+    steps = np.unique(np.concatenate([np.arange(20_000), grid]))
+    reference = lr(steps)
+    bound = 8 * EPS32 * lr.scale
+    with torch_operations():
+        by_torch = lr(torch.from_numpy(steps), dtype=torch.float32).numpy()
+    for name, rates in {
+        "numpy": lr(steps, dtype=np.float32),
+        "torch": by_torch,
+        "numpy_float32_steps": lr(steps.astype(np.float32)),  # all below 2**24
+    }.items():
+        error = np.abs(rates.astype(np.float64) - reference)
+        assert error.max() <= bound, (name, steps[error.argmax()], error.max() / bound)
