@@ -327,3 +327,62 @@ def test_float32_bound_at_large_exponents(
     }.items():
         error = np.abs(rates.astype(np.float64) - reference)
         assert error.max() <= bound, (name, steps[error.argmax()], error.max() / bound)
+
+
+# ------------------------------------ 9. the float32 range under XLA's flush
+
+
+def _at_scale(name: str, scale: float) -> BaseLR:
+    extra: dict[str, Any] = {
+        "cyclic": {"max_lr": scale},
+        "piecewise": {"boundaries": [300], "values": [scale * 1e-3]},
+        "cosine_restarts": {"stop_lr": 0.0, "period": 300},
+        "exp": {"stop_lr": 0.0, "decay_rate": 0.9, "decay_steps": 10},
+        "wsd": {"stop_lr": 0.0, "decay_type": "cosine", "decay_phase_ratio": 0.5},
+        "sequence": {"boundaries": [500], "schedules": [
+            {"type": "linear", "start_lr": scale, "stop_lr": 0.0, "num_steps": 500},
+            {"type": "cosine", "start_lr": scale, "stop_lr": 0.0, "num_steps": 500},
+        ]},
+    }.get(name, {"stop_lr": scale * 1e-3})  # fmt: skip
+    if name in ("onecycle", "inverse_sqrt", "constant"):
+        extra = {}
+    start = scale * 0.6 if name == "cyclic" else scale
+    if name == "sequence":
+        return BaseLR(type=name, num_steps=1000, **extra)
+    return BaseLR(type=name, start_lr=start, num_steps=1000, **extra)
+
+
+@pytest.mark.parametrize("name", BUILT_IN_TYPES)
+def test_jax_float32_keeps_the_bound_down_to_the_flush_scale(name: str) -> None:
+    steps = np.arange(0, 1100)
+    lr = _at_scale(name, 1.3e-32)  # just above FLUSH_SCALE = 1.23e-32: no warning
+    rates = np.asarray(jax.jit(lr.value)(jnp.asarray(steps, dtype=jnp.int32)))
+    error = np.abs(rates.astype(np.float64) - lr(steps))
+    assert error.max() <= 8 * EPS32 * lr.scale
+    # below it XLA flushes subnormal results and intermediates to 0: warned
+    # (the rates stay in [0, S], finite)
+    tiny = _at_scale(name, 2e-38)
+    with pytest.warns(RuntimeWarning, match="flushes rates below 1.18e-38"):
+        flushed = np.asarray(jax.jit(tiny.value)(jnp.asarray(steps, jnp.int32)))
+    assert np.isfinite(flushed).all()
+    assert (flushed >= 0).all() and (flushed <= np.float32(tiny.scale)).all()
+
+
+@pytest.mark.parametrize("start_lr", [8.6e37, 3e38])
+@pytest.mark.parametrize("ratio", [1e-3, 1.2e-38 / 3e38])
+def test_wsd_inverse_linear_with_the_largest_rates(
+    start_lr: float, ratio: float
+) -> None:
+    lr = BaseLR(
+        type="wsd", start_lr=start_lr, stop_lr=max(start_lr * ratio, 1.2e-38),
+        num_steps=1000, decay_phase_ratio=0.5,
+    )  # fmt: skip
+    steps = np.arange(0, 1100)
+    bound = 8 * EPS32 * lr.scale
+    for rates in (  # XLA gave inf past 8.5e37 (1 / start_lr flushed to 0)
+        jax.jit(lr.value)(jnp.asarray(steps, dtype=jnp.int32)),
+        lr(steps, dtype=np.float32),
+    ):
+        values = np.asarray(rates, dtype=np.float64)
+        assert np.isfinite(values).all()
+        assert np.abs(values - lr(steps)).max() <= bound

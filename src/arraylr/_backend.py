@@ -34,6 +34,7 @@ __all__ = [
     "Plan",
     "blocks",
     "finish",
+    "flushes_subnormals",
     "from_host",
     "host_dtype",
     "namespace_of",
@@ -79,6 +80,12 @@ def namespace_of(step: Array) -> Namespace:
 
 def _is_jax(xp: Namespace) -> bool:
     return bool(getattr(xp, "__name__", "").startswith("jax"))
+
+
+def flushes_subnormals(plan: Plan) -> bool:
+    """Whether the plan's backend flushes subnormal float32 results to 0: JAX
+    (XLA on CPU and GPU) computing in a 32-bit dtype."""
+    return _is_jax(plan.xp) and plan.xp.finfo(plan.compute).bits <= 32
 
 
 _WIDE: dict[tuple[int, Any], tuple[object, object]] = {}

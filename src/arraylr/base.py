@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
+import warnings
 from abc import abstractmethod
 from dataclasses import replace
 from typing import Any, ClassVar, Literal, get_args
@@ -36,7 +37,14 @@ import numpy as np
 
 from . import _backend
 from ._backend import BLOCKS, HOST, NUMPY_SCALARS, Plan
-from ._exact import FLOAT32_MAX, FLOAT32_TINY, ceil_float, exceeds_dtype, float_bits
+from ._exact import (
+    FLOAT32_MAX,
+    FLOAT32_TINY,
+    FLUSH_SCALE,
+    ceil_float,
+    exceeds_dtype,
+    float_bits,
+)
 from ._parameters import Parameters
 from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_choice, check_float, check_int, check_ratio, short_repr
@@ -433,6 +441,15 @@ class BaseLR(Parameters):
         :func:`arraylr._backend.prepare`).
         """
         route, plan, array, restore = _backend.prepare(step, dtype, inner=inner)
+        if self.scale < FLUSH_SCALE and _backend.flushes_subnormals(plan):
+            warnings.warn(
+                f"{type(self).__name__} with scale {self.scale:.4g} in float32 under "
+                "JAX: XLA flushes rates below 1.18e-38 (subnormal) to 0, so the "
+                f"float32 agreement bound holds only for scale >= {FLUSH_SCALE:.4g}; "
+                "use float64 (jax_enable_x64) for rates this small",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         if route == HOST:  # a NumPy view of a small PyTorch CPU tensor
             # BaseLR's own value: a subclass that overrides value() was called on
             # the tensor already, and is not called a second time on its view
