@@ -386,3 +386,19 @@ def test_wsd_inverse_linear_with_the_largest_rates(
         values = np.asarray(rates, dtype=np.float64)
         assert np.isfinite(values).all()
         assert np.abs(values - lr(steps)).max() <= bound
+
+
+@pytest.mark.parametrize("mult", [1, 2, 3])
+def test_restarts_after_a_warmup_at_float32_steps_past_2_24(mult: int) -> None:
+    # found by the widened strategies: t - W rounds past 2**24 in float32
+    # (2**25 - 1 -> 2**25), which moved a period of 2 by a whole cycle
+    lr = BaseLR(
+        type="cosine_restarts", start_lr=1.0, stop_lr=0.1, num_steps=2,
+        period=2, period_mult=mult, warmup_steps=1,
+    )  # fmt: skip
+    steps = np.asarray([2**25, 2**25 + 4, 2**40 + 2**17], dtype=np.float32)
+    expected = [lr(int(s)) for s in steps]
+    for name, rates in routes(lr, steps).items():
+        np.testing.assert_allclose(
+            rates, expected, rtol=0, atol=8 * EPS32 * lr.scale, err_msg=name
+        )

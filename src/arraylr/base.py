@@ -180,6 +180,11 @@ class BaseLR(Parameters):
     _propagates_nan: ClassVar[bool] = False
     """True when ``_decay_value`` already gives NaN for a NaN step."""
 
+    _absolute_steps: ClassVar[bool] = False
+    """True for a rule that takes floating steps after a warmup as absolute
+    steps, in ``_decay_value_absolute(t, xp)`` (``t - W`` rounds past 2**24 in
+    float32, which moves a periodic rule by a whole cycle)."""
+
     _plateaus: tuple[tuple[int, int | None, float], ...] = ()
     """``(start, end, rate)``: decay-phase steps ``start <= d < end`` (``end``
     ``None``: no end) where the rate is the constant ``rate``.  Optional; BaseLR
@@ -308,6 +313,11 @@ class BaseLR(Parameters):
         casts to ``dtype`` and calls :meth:`_decay_value`.
         """
         return self._decay_value(xp.astype(step, dtype), xp)
+
+    def _decay_value_absolute(self, step: Any, xp: Namespace) -> Any:
+        """The decay rule at floating absolute steps ``step >= W`` (used when
+        ``_absolute_steps`` is set; the default subtracts the warmup)."""
+        return self._decay_value(step - self.warmup_steps, xp)
 
     def _warmup_value(self, step: Any, xp: Namespace) -> Any:
         """The warmup at step ``step`` (used for ``0 <= step < W``)."""
@@ -556,6 +566,8 @@ class BaseLR(Parameters):
         d = t - warmup if warmup else t
         if integer:
             value = self._decay_value_integer(d, xp, compute)
+        elif warmup and self._absolute_steps:
+            value = self._decay_value_absolute(t, xp)
         else:
             value = self._decay_value(d, xp)
         for start, end, level in self._plateaus:
