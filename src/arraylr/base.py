@@ -395,6 +395,9 @@ class BaseLR(Parameters):
             default a floating step keeps its dtype and an integer or bool step
             gives float64 where the namespace has it, else its default real
             floating dtype. Half-precision results are computed in float32.
+            Under JAX, XLA flushes float32 values below 1.18e-38 to 0: float32
+            results keep the agreement bound for ``scale >= 1.23e-32``, and
+            below that scale a float32 evaluation warns (``RuntimeWarning``).
 
         Returns
         -------

@@ -185,7 +185,7 @@ class LearningRateCosineRestarts(BaseLR):
                 offset = offset - float(part)
                 borrow = offset < 0
                 offset = xp.where(borrow, offset + float(p), offset)
-                n = n - float(whole) - xp.where(borrow, 1.0, 0.0)
+                n = n - float(whole) - xp.astype(borrow, n.dtype)
             value = self._wave(self._peak_of(n, xp), offset, float(p), xp)
         else:
             bits = float_bits(xp, step.dtype)
