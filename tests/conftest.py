@@ -103,3 +103,20 @@ _shared = {
 settings.register_profile("default", **_shared)  # type: ignore[arg-type]
 settings.register_profile("thorough", max_examples=2000, **_shared)  # type: ignore[arg-type]
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``HYPOTHESIS_PROFILE=thorough``, ten times the examples of every
+    test that sets its own ``max_examples`` (a test's settings override the
+    profile's, which covers only the tests that set none)."""
+    if os.environ.get("HYPOTHESIS_PROFILE") != "thorough":
+        return
+    done: set[int] = set()
+    for item in items:
+        test = getattr(item, "obj", None)
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if own is None or id(test) in done:
+            continue
+        done.add(id(test))
+        more = settings(own, max_examples=min(10 * own.max_examples, 2000))
+        test._hypothesis_internal_use_settings = more  # type: ignore[union-attr]

@@ -39,8 +39,11 @@ def cases(draw: st.DrawFn, dtype: Any) -> tuple[BaseLR, np.ndarray]:
 def check(lr: BaseLR, steps: Any, out: Any) -> None:
     values = _backends.to_numpy(out)
     # NumPy float64 at the steps the backend holds (JAX without x64 rounds
-    # float64 steps to float32)
-    reference = lr(_backends.to_numpy(steps).astype(np.float64))
+    # float64 steps to float32); integer steps as integers (float64 does not
+    # hold every int64 past 2**53)
+    held = _backends.to_numpy(steps)
+    exact = held.astype(np.int64 if held.dtype.kind in "iu" else np.float64)
+    reference = lr(exact)
     scale = lr.scale
     factor = 4 * EPS64 if values.dtype == np.float64 else 8 * EPS32
     np.testing.assert_allclose(values, reference, rtol=0, atol=factor * scale)

@@ -13,6 +13,7 @@ import pickle
 import subprocess
 import sys
 import time
+import warnings
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -385,9 +386,9 @@ def test_nested_sequence_without_num_steps_round_trips() -> None:
         ({"type": "cosine", "start_lr": 1e-3, "stop_lr": 0, "num_steps": 10**400}, "num_steps"),
         ({"type": "cosine", "start_lr": 10.0, "stop_lr_ratio": 1e308}, "stop_lr_ratio=1e+308"),
         ({"type": "cosine", "start_lr": 10.0, "stop_lr": 0, "warmup_start_factor": 1e308}, "warmup_start_factor=1e+308"),
-        ({"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e308}, "lr_min_factor=inf"),
+        ({"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e308}, "stop_lr=1e+308"),
         ({"type": "onecycle", "start_lr": 1e-3, "div_factor": 5e-324}, "div_factor=5e-324"),
-        ({"type": "piecewise", "start_lr": 1.0, "boundaries": [1, 2], "factors": [1e200, 1e200]}, "factors[1]=1e+200"),
+        ({"type": "piecewise", "start_lr": 1.0, "boundaries": [1, 2], "factors": [1e200, 1e200]}, "factors[0]=1e+200"),
     ],
 )  # fmt: skip
 def test_bad_configs_raise_value_errors_naming_the_parameter(
@@ -617,12 +618,15 @@ def test_hostile_constructor_arguments(data: st.DataObject, name: str) -> None:
         ).clip(0, 2**62)
     ).astype(np.int64)
     top = lr.scale * (1 + 1e-6)
+    with warnings.catch_warnings():  # rates XLA flushes to 0: warned, documented
+        warnings.filterwarnings("ignore", "(?s).*flushes rates below", RuntimeWarning)
+        by_jax = np.asarray(lr(jnp.asarray(steps.astype(np.int32))))
     outputs = [
         lr(steps),
         lr(steps.astype(np.float32)),
         np.array([lr(int(s)) for s in steps]),
         lr(torch.from_numpy(steps)).numpy(),
-        np.asarray(lr(jnp.asarray(steps.astype(np.int32)))),
+        by_jax,
     ]
     for values in outputs:
         values = np.asarray(values, dtype=np.float64)

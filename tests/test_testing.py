@@ -132,7 +132,10 @@ def test_step_arrays(data: st.DataObject) -> None:
     assert np.all(arr >= 0)
     ints = data.draw(lrst.step_arrays(lr, negative=True))
     assert ints.dtype == np.int64
-    assert np.all(ints <= 2 * lr.num_steps + 10)
+    near = data.draw(st.lists(lrst.steps(lr, negative=True, far=False), min_size=1))
+    assert min(near) >= -10 and max(near) <= 2 * lr.num_steps + 10
+    far = data.draw(st.lists(lrst.steps(lr), min_size=1))
+    assert min(far) >= 0 and max(far) <= 2**63 - 1
 
 
 def test_unregistered_schedule_is_refused() -> None:

@@ -34,11 +34,13 @@ __all__ = [
     "Plan",
     "blocks",
     "finish",
+    "flushes_subnormals",
     "from_host",
     "host_dtype",
     "namespace_of",
     "prepare",
     "torch_operations",
+    "widest_int",
     "xp_device",
 ]
 
@@ -83,6 +85,12 @@ def _is_jax(xp: Namespace) -> bool:
     return bool(getattr(xp, "__name__", "").startswith("jax"))
 
 
+def flushes_subnormals(plan: Plan) -> bool:
+    """Whether the plan's backend flushes subnormal float32 results to 0: JAX
+    (XLA on CPU and GPU) computing in a 32-bit dtype."""
+    return _is_jax(plan.xp) and plan.xp.finfo(plan.compute).bits <= 32
+
+
 _WIDE: dict[tuple[int, Any], tuple[object, object]] = {}
 
 
@@ -106,6 +114,13 @@ def _widest_float_and_int(xp: Namespace, step: Array) -> tuple[object, object]:
         if len(_WIDE) < 256:
             _WIDE[key] = cached
     return cached
+
+
+def widest_int(xp: Namespace, step: Array) -> Any:
+    """The signed integer dtype integer steps are computed in for ``step``'s
+    namespace and device: int64 where enabled, else the default (JAX without
+    x64: int32)."""
+    return _widest_float_and_int(xp, step)[1]
 
 
 def _query_dtypes(xp: Namespace, device: Any) -> tuple[object, object]:
@@ -219,9 +234,42 @@ def _block_size(step: Any) -> int:
     return 0
 
 
-def _normalise(step: Any) -> tuple[Any, Any]:
+def _from_ml_dtypes(step: Any, dtype: object) -> tuple[Any, Any]:
+    """A NumPy array (or scalar) of an ``ml_dtypes`` dtype (what ``np.asarray``
+    of a JAX ``bfloat16`` array gives): floating ones (``bfloat16``,
+    ``float8_*``) are half precision, computed in float32 and returned in their
+    own dtype (unless ``dtype`` is given); integer ones (``int4``, ...) are
+    integer steps."""
+    own = step.dtype
+    kind = "float" if "float" in own.name else "int" if "int" in own.name else ""
+    if not kind:
+        raise TypeError(
+            f"step must have an integer, bool or real floating dtype, got {own}"
+        )
+    array = np.asarray(step, dtype=np.float32 if kind == "float" else np.int64)
+    scalar = isinstance(step, np.generic)
+    if kind == "float" and dtype is None:
+        if scalar:
+            return array, lambda out: np.asarray(out).astype(own)[()]
+        return array, lambda out: out.astype(own)
+    if scalar:
+        return array, lambda out: np.asarray(out)[()]
+    return array, lambda out: out
+
+
+def _is_ml_dtype(step: Any) -> bool:
+    """Whether ``step`` is a NumPy array or scalar of an ``ml_dtypes`` dtype
+    (NumPy's own functions refuse these dtypes)."""
+    if not isinstance(step, (np.ndarray, np.generic)) or step.dtype.kind != "V":
+        return False
+    return str(getattr(step.dtype.type, "__module__", "")).startswith("ml_dtypes")
+
+
+def _normalise(step: Any, dtype: object = None) -> tuple[Any, Any]:
     """``step`` as an array this module can evaluate, and a function that turns the
-    result back into what the caller gave (NumPy subclasses)."""
+    result back into what the caller gave (NumPy subclasses, ``ml_dtypes``)."""
+    if _is_ml_dtype(step):
+        return _from_ml_dtypes(step, dtype)
     if isinstance(step, np.ndarray) and type(step) is not np.ndarray:
         if isinstance(step, np.ma.MaskedArray):  # the mask is kept, not computed
             mask = np.ma.getmaskarray(step).copy()
@@ -277,7 +325,10 @@ class Plan:
     wide_int: Any
     kind: str
     """``"int"`` (signed: negative steps clamped), ``"uint"`` (widened to
-    ``widen``, never negative), ``"float"`` (NaN kept), ``"bool"``."""
+    ``widen``, never negative), ``"ubig"`` (unsigned, wider than the widest
+    signed dtype: uint64, or uint32 under JAX without x64; steps the signed
+    dtype holds are evaluated as integers, larger ones as floating steps, never
+    wrapped), ``"float"`` (NaN kept), ``"bool"``."""
     widen: Any = None
     """The dtype an unsigned step is converted to first (``None``: none)."""
     host: bool = False
@@ -307,8 +358,12 @@ def _is_traced(step: Any) -> bool:
 
 def _plan(step: Array, xp: Namespace, dtype: object, traced: bool = False) -> Plan:
     in_dtype = step.dtype
-    is_float = xp.isdtype(in_dtype, "real floating")
-    if not is_float and not xp.isdtype(in_dtype, ("integral", "bool")):
+    try:
+        is_float = xp.isdtype(in_dtype, "real floating")
+        number = is_float or xp.isdtype(in_dtype, ("integral", "bool"))
+    except (TypeError, ValueError):  # a dtype the namespace does not know
+        number = is_float = False
+    if not number:
         raise TypeError(
             f"step must have an integer, bool or real floating dtype, got {in_dtype}"
         )
@@ -330,8 +385,8 @@ def _plan(step: Array, xp: Namespace, dtype: object, traced: bool = False) -> Pl
         kind, widen = "int", None
     elif xp.iinfo(in_dtype).max <= xp.iinfo(wide_int).max:
         kind, widen = "uint", wide_int
-    else:  # wider than any signed integer here: evaluated as floating, never wrapped
-        kind, widen = "float", compute
+    else:  # wider than any signed integer here (see Plan.kind)
+        kind, widen = "ubig", None
     host, host_dtype = (False, None) if traced else _host_route(step, dtype)
     return Plan(xp, out_dtype, compute, wide_int, kind, widen, host, host_dtype)
 
@@ -482,8 +537,10 @@ def prepare(
     results are computed in float32.
 
     Unsigned steps that fit the widest signed integer dtype are converted to it;
-    wider ones (uint64, or uint32 under JAX without x64) are evaluated as floating
-    steps, so that a step past the signed range never wraps round to a negative one.
+    wider ones (uint64, or uint32 under JAX without x64) are handed over as they
+    are (kind ``"ubig"``): the schedule evaluates the steps the signed dtype
+    holds as integers and larger ones as floating steps, so that a step past the
+    signed range never wraps round to a negative one.
 
     Large NumPy arrays (and PyTorch CPU tensors) take the blocked route: blocks
     of :data:`CHUNK` elements written into one preallocated result, so that the
@@ -504,14 +561,17 @@ def prepare(
         key, plan = None, None
     restore = None
     if plan is None:
-        step, restore = _normalise(step)
+        step, restore = _normalise(step, dtype)
         xp = namespace_of(step)
         _check_array(step, xp)
         plan = _plan(step, xp, dtype, traced)
         if key is not None and restore is None and len(_PLANS) < 256:
             _PLANS[key] = plan
     if plan.host and not inner and _takes_numpy(step):
-        return HOST, plan, step.numpy(), None
+        # a real tensor can carry PyTorch's negative bit (the imaginary part of
+        # a conjugate view), which numpy() refuses: resolved into a copy
+        view = step.resolve_neg().numpy() if step.is_neg() else step.numpy()
+        return HOST, plan, view, None
     if plan.widen is not None:
         step = plan.xp.astype(step, plan.widen)
     if not inner and _block_size(step):

@@ -22,6 +22,7 @@ from ._scalar import Array, Namespace
 __all__ = [
     "FLOAT32_MAX",
     "FLOAT32_TINY",
+    "FLUSH_SCALE",
     "ceil_float",
     "exceeds_dtype",
     "float_bits",
@@ -33,6 +34,11 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 FLOAT32_TINY = float(np.finfo(np.float32).smallest_normal)
 """The smallest normal float32: the least ``start_lr`` a schedule accepts."""
+
+FLUSH_SCALE = FLOAT32_TINY / (8 * float(np.finfo(np.float32).eps))
+"""1.23e-32: the least scale ``S`` at which a backend that flushes subnormal
+float32 results to 0 (XLA: JAX on CPU and GPU) keeps the float32 bound, since
+a flushed rate is off by less than ``FLOAT32_TINY <= 8 eps32 S``."""
 
 
 def exceeds_dtype(xp: Namespace, array: Array, value: int) -> bool:

@@ -13,7 +13,7 @@ import math
 import operator
 from typing import Any
 
-__all__ = ["SCALAR", "Array", "Namespace"]
+__all__ = ["SCALAR", "Array", "Namespace", "zero_safe"]
 
 Array = Any
 """Any array-API array (NumPy, PyTorch, JAX, array-api-strict, ...)."""
@@ -112,3 +112,20 @@ class _ScalarNamespace:
 
 SCALAR: Namespace = _ScalarNamespace()
 """The namespace handed to schedule formulas for Python-scalar steps."""
+
+
+def zero_safe(function: Any, x: Any, xp: Namespace) -> Any:
+    """``function(x)`` for ``x >= 0`` (or NaN), where ``function(0) == 0`` has an
+    infinite slope at 0 (``sqrt``, ``x ** p`` with ``p < 1``), with a finite
+    gradient everywhere.
+
+    Automatic differentiation multiplies that infinite slope by the zero slope
+    of whatever held ``x`` at 0 (a clip, a ``minimum``, a branch ``where``
+    selects away) and gets NaN.  Here ``function`` only sees positive arguments
+    (the "double where"): 0 gives 0 with slope 0, and NaN stays NaN.  Python
+    numbers (:data:`SCALAR`) are not differentiated and take ``function(x)``.
+    """
+    if xp is SCALAR:
+        return function(x)
+    positive = x > 0
+    return xp.where(positive, function(xp.where(positive, x, 1.0)), x * 0.0)

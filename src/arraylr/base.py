@@ -28,19 +28,28 @@ from __future__ import annotations
 import math
 import numbers
 import sys
+import warnings
 from abc import abstractmethod
+from dataclasses import replace
 from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 
 from . import _backend
 from ._backend import BLOCKS, HOST, NUMPY_SCALARS, Plan
-from ._exact import FLOAT32_MAX, FLOAT32_TINY, ceil_float, exceeds_dtype, float_bits
+from ._exact import (
+    FLOAT32_MAX,
+    FLOAT32_TINY,
+    FLUSH_SCALE,
+    ceil_float,
+    exceeds_dtype,
+    float_bits,
+)
 from ._parameters import Parameters
-from ._scalar import SCALAR, Array, Namespace
+from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_choice, check_float, check_int, check_ratio, short_repr
 
-__all__ = ["WARMUP_TYPES", "BaseLR", "WarmupType"]
+__all__ = ["WARMUP_TYPES", "BaseLR", "WarmupType", "check_rate", "cycle_position"]
 
 WarmupType = Literal["linear", "cosine", "1-sqrt"]
 WARMUP_TYPES: tuple[str, ...] = get_args(WarmupType)
@@ -59,6 +68,62 @@ def _is_numpy_scalar(step: Any) -> bool:
     """True for NumPy scalars (longdouble among them: a ``numbers.Real`` that
     takes the array route, its precision kept)."""
     return isinstance(step, np.generic)
+
+
+def check_rate(name: str, given: Any, rate: float, via: str = "") -> None:
+    """Refuse a parameter that makes a rate overflow or pass the largest float32,
+    naming the parameter the caller passed and its value.
+
+    ``given`` is the value the caller passed for ``name``; ``rate`` the rate it
+    gives, and ``via`` how (``"with start_lr=0.001 gives stop_lr"``), where the
+    rate is derived rather than ``given`` itself.
+    """
+    if math.isfinite(rate) and rate <= FLOAT32_MAX:
+        return
+    limit = f"{FLOAT32_MAX:.4g}, the largest float32, so that every dtype holds them"
+    if not via:
+        raise ValueError(
+            f"{name} must be at most {limit}; got {name}={short_repr(given)}"
+        )
+    raise ValueError(
+        f"{name}={short_repr(given)} {via}={rate!r}; rates must be at most {limit}"
+    )
+
+
+def cycle_position(step: Array, length: int, xp: Namespace) -> tuple[Array, Array]:
+    """``(n, r)``: the cycle index and the position in it of floating steps
+    ``step >= 0`` in cycles of ``length`` steps, ``step = n * length + r`` with
+    ``0 <= r < length``, exactly (NaN gives NaN; +inf must be mapped away first).
+
+    Where the dtype holds ``length``, ``r`` is the floating remainder, an exact
+    operation (an fmod) at every step, also past ``2**24`` (float32) or ``2**53``
+    (float64), where ``t - floor(t / C) C`` drifts out of ``[0, C)``.  A length
+    the dtype cannot hold (past ``2**24`` in float32) is divided into the
+    integer part of the step in the namespace's widest signed integer dtype; a
+    step past that dtype's range (``2**63``, or ``2**31`` under JAX without
+    x64) is reduced by the length rounded to the dtype.  ``n`` is rounded: exact
+    up to ``2**24`` (float32) cycles, an ulp off past that.
+    """
+    size = float(length)
+    bits = float_bits(xp, step.dtype)
+    if ceil_float(length, bits) == length:  # the dtype holds the length
+        pos = xp.remainder(step, size)
+        return xp.round((step - pos) / size), pos
+    wide = _backend.widest_int(xp, step)
+    top = int(xp.iinfo(wide).max)
+    whole = xp.floor(step)
+    fits = whole < ceil_float(top, bits)  # false for NaN and inf
+    k = xp.astype(xp.where(fits, whole, 0.0), wide)
+    fraction = step - whole
+    if length > top:  # every step the integers hold is in the first cycle
+        exact_pos, exact_n = step, xp.zeros_like(step)
+    else:
+        q = k // length
+        exact_pos = xp.astype(k - q * length, step.dtype) + fraction
+        exact_n = xp.astype(q, step.dtype)
+    rough = xp.remainder(step, size)
+    pos = xp.where(fits, exact_pos, rough)
+    return xp.where(fits, exact_n, xp.round((step - rough) / size)), pos
 
 
 class BaseLR(Parameters):
@@ -117,8 +182,16 @@ class BaseLR(Parameters):
     ``_plateaus`` instead of selecting them itself.
     """
 
+    _tiny_scale: bool = False
+    """Whether the scale is below :data:`FLUSH_SCALE` (set after ``__init__``)."""
+
     _propagates_nan: ClassVar[bool] = False
     """True when ``_decay_value`` already gives NaN for a NaN step."""
+
+    _absolute_steps: ClassVar[bool] = False
+    """True for a rule that takes floating steps after a warmup as absolute
+    steps, in ``_decay_value_absolute(t, xp)`` (``t - W`` rounds past 2**24 in
+    float32, which moves a periodic rule by a whole cycle)."""
 
     _plateaus: tuple[tuple[int, int | None, float], ...] = ()
     """``(start, end, rate)``: decay-phase steps ``start <= d < end`` (``end``
@@ -163,6 +236,7 @@ class BaseLR(Parameters):
         warmup_type: WarmupType | None = None,
     ) -> None:
         start_lr = check_float("start_lr", start_lr, positive=True)
+        check_rate("start_lr", start_lr, start_lr)
         if start_lr < FLOAT32_TINY:
             raise ValueError(
                 f"start_lr must be >= {FLOAT32_TINY:.6g} (the smallest normal float32, "
@@ -177,13 +251,15 @@ class BaseLR(Parameters):
         if stop_lr_ratio is not None:
             ratio = check_float("stop_lr_ratio", stop_lr_ratio, nonnegative=True)
             stop = start_lr * ratio
-            if not math.isfinite(stop):
-                raise ValueError(
-                    f"stop_lr_ratio={short_repr(stop_lr_ratio)} with start_lr="
-                    f"{start_lr!r} gives stop_lr={stop!r}: it must be finite"
-                )
+            check_rate(
+                "stop_lr_ratio",
+                stop_lr_ratio,
+                stop,
+                f"with start_lr={start_lr!r} gives stop_lr",
+            )
         else:
             stop = check_float("stop_lr", stop_lr, nonnegative=True)
+            check_rate("stop_lr", stop_lr, stop)
         warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
         source = f"warmup_steps={warmup_steps}"
         if warmup_ratio is not None:
@@ -207,12 +283,12 @@ class BaseLR(Parameters):
         factor = check_float(
             "warmup_start_factor", warmup_start_factor, nonnegative=True
         )
-        if not math.isfinite(factor * start_lr):
-            raise ValueError(
-                f"warmup_start_factor={short_repr(warmup_start_factor)} with "
-                f"start_lr={start_lr!r} gives warmup_start_lr={factor * start_lr!r}: "
-                "it must be finite"
-            )
+        check_rate(
+            "warmup_start_factor",
+            warmup_start_factor,
+            factor * start_lr,
+            f"with start_lr={start_lr!r} gives warmup_start_lr",
+        )
 
         self.start_lr = start_lr
         self.stop_lr = stop
@@ -249,6 +325,11 @@ class BaseLR(Parameters):
         """
         return self._decay_value(xp.astype(step, dtype), xp)
 
+    def _decay_value_absolute(self, step: Any, xp: Namespace) -> Any:
+        """The decay rule at floating absolute steps ``step >= W`` (used when
+        ``_absolute_steps`` is set; the default subtracts the warmup)."""
+        return self._decay_value(step - self.warmup_steps, xp)
+
     def _warmup_value(self, step: Any, xp: Namespace) -> Any:
         """The warmup at step ``step`` (used for ``0 <= step < W``)."""
         if self.warmup_type == "linear":
@@ -260,9 +341,10 @@ class BaseLR(Parameters):
             else:
                 # "1-sqrt": 1 - sqrt(1 - t/W) with 1 - t/W formed as (W - t) / W,
                 # exact for integer steps, as the square root near t = W magnifies
-                # its error; steps past W (selected away later) give 1, not NaN
+                # its error; steps past W (selected away later) give 1, not NaN,
+                # and a finite gradient (zero_safe: no inf * 0 under jax.grad)
                 left = xp.maximum(width - step, 0.0) / width
-                shape = 1.0 - xp.sqrt(left)
+                shape = 1.0 - zero_safe(xp.sqrt, left, xp)
             rise = shape * (self.start_lr - self.warmup_start_lr)
         return rise if self._warmup_from_zero else self.warmup_start_lr + rise
 
@@ -302,6 +384,9 @@ class BaseLR(Parameters):
                 f"{self.scale!r} (start_lr={self.start_lr!r}); rates must be at most "
                 f"{FLOAT32_MAX:.4g}, the largest float32, so every dtype holds them"
             )
+        # decided once (not per call: a traced or population parameter cannot be
+        # compared in Python, and the scale costs a few lookups)
+        self._tiny_scale = self.scale < FLUSH_SCALE
 
     # ---------------------------------------------------------------- evaluation
 
@@ -324,6 +409,9 @@ class BaseLR(Parameters):
             default a floating step keeps its dtype and an integer or bool step
             gives float64 where the namespace has it, else its default real
             floating dtype. Half-precision results are computed in float32.
+            Under JAX, XLA flushes float32 values below 1.18e-38 to 0: float32
+            results keep the agreement bound for ``scale >= 1.23e-32``, and
+            below that scale a float32 evaluation warns (``RuntimeWarning``).
 
         Returns
         -------
@@ -387,6 +475,15 @@ class BaseLR(Parameters):
         :func:`arraylr._backend.prepare`).
         """
         route, plan, array, restore = _backend.prepare(step, dtype, inner=inner)
+        if self._tiny_scale and _backend.flushes_subnormals(plan):
+            warnings.warn(
+                f"{type(self).__name__} with scale {self.scale:.4g} in float32 under "
+                "JAX: XLA flushes rates below 1.18e-38 (subnormal) to 0, so the "
+                f"float32 agreement bound holds only for scale >= {FLUSH_SCALE:.4g}; "
+                "use float64 (jax_enable_x64) for rates this small",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         if route == HOST:  # a NumPy view of a small PyTorch CPU tensor
             # BaseLR's own value: a subclass that overrides value() was called on
             # the tensor already, and is not called a second time on its view
@@ -414,6 +511,16 @@ class BaseLR(Parameters):
         and so takes the general path.
         """
         xp, compute, kind = plan.xp, plan.compute, plan.kind
+        if kind == "ubig":
+            # unsigned steps wider than the signed dtype: those it holds (the
+            # wrapped cast is then >= 0) exactly as integers, the rate of the
+            # same Python int; larger ones (from 2**63, or 2**31 under JAX
+            # without x64) as floating steps of the compute dtype, rounded
+            signed = xp.astype(step, plan.wide_int)  # wraps: uint64 has no <=
+            fits = signed >= 0
+            exact = self._compose(replace(plan, kind="uint"), xp.where(fits, signed, 0))
+            rough = self._compose(replace(plan, kind="float"), xp.astype(step, compute))
+            return xp.where(fits, exact, rough)
         warmup = self.warmup_steps
         known = low is not None and high is not None
         nonnegative = known and low >= 0
@@ -483,6 +590,8 @@ class BaseLR(Parameters):
         d = t - warmup if warmup else t
         if integer:
             value = self._decay_value_integer(d, xp, compute)
+        elif warmup and self._absolute_steps:
+            value = self._decay_value_absolute(t, xp)
         else:
             value = self._decay_value(d, xp)
         for start, end, level in self._plateaus:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._exact import FLOAT32_MAX, exceeds_dtype
-from ._scalar import Array, Namespace
+from ._exact import FLOAT32_MAX, ceil_float, exceeds_dtype, float_bits, split_float
+from ._scalar import SCALAR, Array, Namespace
 from ._validation import check_boundaries, check_float, check_int
 from .base import BaseLR
 
@@ -156,9 +156,20 @@ class LearningRateSequence(BaseLR):
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         lr = _child_value(self.children[0], step)
+        if xp is SCALAR:  # a Python int or float compares with an int exactly
+            for boundary, child in zip(self.boundaries, self.children[1:], strict=True):
+                lr = lr if step < boundary else _child_value(child, step - boundary)
+            return lr
+        bits = float_bits(xp, step.dtype)
         for boundary, child in zip(self.boundaries, self.children[1:], strict=True):
-            edge = float(boundary)
-            lr = xp.where(step < edge, lr, _child_value(child, step - edge))
+            # the edge rounded up to the dtype (no step on the wrong side of an
+            # edge the dtype cannot hold), the child's step with one rounding
+            hi, lo = split_float(boundary, bits)
+            inside = step - hi
+            if lo:
+                inside = inside - lo
+            edge = ceil_float(boundary, bits)
+            lr = xp.where(step < edge, lr, _child_value(child, inside))
         return lr
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:

@@ -7,10 +7,10 @@ import math
 from typing import Any
 
 from ._backend import xp_device
-from ._exact import FLOAT32_MAX, ceil_float, exceeds_dtype, float_bits
+from ._exact import FLOAT32_MAX, ceil_float, exceeds_dtype, float_bits, split_float
 from ._scalar import SCALAR, Array, Namespace
 from ._validation import MAX_STEP, check_float, check_int, short_repr
-from .base import BaseLR, WarmupType
+from .base import BaseLR, WarmupType, cycle_position
 
 __all__ = ["MAX_GROWING_CYCLES", "LearningRateCosineRestarts"]
 
@@ -72,6 +72,7 @@ class LearningRateCosineRestarts(BaseLR):
     """
 
     _propagates_nan = True
+    _absolute_steps = True
     _derived = ("period", "period_mult", "peak_decay")
 
     period: int
@@ -215,23 +216,45 @@ class LearningRateCosineRestarts(BaseLR):
             return self._wave(
                 self._peaks[n], step - self._starts[n], self._lengths[n], xp
             )
+        return self._floating(step, xp)
+
+    def _decay_value_absolute(self, step: Any, xp: Namespace) -> Any:
+        return self._floating(step, xp, self.warmup_steps)
+
+    def _floating(self, step: Any, xp: Namespace, shift: int = 0) -> Any:
+        """The rule at floating steps ``step = d + shift`` (``shift``: the warmup,
+        for absolute steps), with the cycle found exactly: ``d`` itself is not
+        formed, as ``t - W`` rounds past 2**24 (float32) and moves a step by a
+        whole cycle of a short period."""
+        p, m = self.period, self.period_mult
         past_end = step == xp.inf
-        step = xp.where(past_end, 0.0, step)  # no inf - inf below
+        step = xp.where(past_end, float(shift), step)  # no inf - inf below
         if m == 1:
-            # floor(d / p), then corrected: under XLA d / p is d * (1 / p), which
-            # puts a restart step d = k p at the bottom of cycle k - 1
-            n = xp.floor(step / float(p))
-            offset = step - n * p
-            n = xp.where(offset >= p, n + 1, xp.where(offset < 0, n - 1, n))
-            offset = step - n * p
+            # the exact remainder, never floor(d / p) (under XLA d / p is
+            # d * (1 / p), which puts a restart step d = k p at the bottom of
+            # cycle k - 1), also for a period the dtype cannot hold
+            n, offset = cycle_position(step, p, xp)
+            if shift:  # (t mod p - W mod p) mod p: small numbers, exact
+                whole, part = divmod(shift, p)
+                offset = offset - float(part)
+                borrow = offset < 0
+                offset = xp.where(borrow, offset + float(p), offset)
+                n = n - float(whole) - xp.astype(borrow, n.dtype)
             value = self._wave(self._peak_of(n, xp), offset, float(p), xp)
         else:
             bits = float_bits(xp, step.dtype)
-            index = self._cycle_index(
-                step, xp, [ceil_float(s, bits) for s in self._starts]
-            )
-            starts = self._table(xp, step, [float(s) for s in self._starts])
-            offset = step - _take(xp, starts, index)
+            edges = [ceil_float(shift + s, bits) for s in self._starts]
+            if shift:
+                index = self._cycle_index(step - float(shift), xp, edges, step)
+            else:
+                index = self._cycle_index(step, xp, edges)
+            # t - (W + s_n) with one rounding: the start split into hi + lo
+            pieces = [split_float(shift + s, bits) for s in self._starts]
+            his = self._table(xp, step, [hi for hi, _ in pieces])
+            offset = step - _take(xp, his, index)
+            if any(lo for _, lo in pieces):
+                los = self._table(xp, step, [lo for _, lo in pieces])
+                offset = offset - _take(xp, los, index)
             value = self._from_index(index, offset, xp, step)
         return xp.where(past_end, self.stop_lr, value)  # the rate past the end
 

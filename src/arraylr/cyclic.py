@@ -8,7 +8,7 @@ from typing import Any, Literal, get_args
 from ._exact import exceeds_dtype
 from ._scalar import SCALAR, Array, Namespace
 from ._validation import MAX_STEP, check_choice, check_float, check_int
-from .base import BaseLR
+from .base import BaseLR, check_rate, cycle_position
 
 __all__ = ["LearningRateCyclic"]
 
@@ -39,8 +39,12 @@ class LearningRateCyclic(BaseLR):
     :math:`\eta(k)`.  Cycles go on past ``num_steps`` (which only sets the length
     shown by ``arraylr show``/``plot``); the rate at step ``+inf`` (and from step
     :math:`2^{63}` on) is ``start_lr``, the bottom of every cycle.  There is no
-    warmup: the first up phase is one.  The position :math:`r` is exact: computed
-    in integers for integer steps.
+    warmup: the first up phase is one.  The position :math:`r` is exact at every
+    step: computed in integers for integer steps, and as the remainder
+    :math:`t \bmod C` (an exact floating operation) for floating steps, also past
+    :math:`2^{24}` (float32) and :math:`2^{53}` (float64), where the rate of a
+    floating step is that of the integer it holds: it never leaves
+    :math:`[\eta_0, \eta_{max}]`.
 
     Momentum cycling (torch's ``cycle_momentum``): :meth:`momentum_schedule`
     gives the matching momentum schedule, for
@@ -94,7 +98,9 @@ class LearningRateCyclic(BaseLR):
     ) -> None:
         super().__init__(start_lr, num_steps, stop_lr=start_lr)
         # max_lr < start_lr: a cycle that falls first (torch's momentum cycle)
-        self.max_lr = check_float("max_lr", max_lr, positive=True)
+        top = check_float("max_lr", max_lr, positive=True)
+        check_rate("max_lr", max_lr, top)
+        self.max_lr = top
         self.step_size_up = check_int("step_size_up", step_size_up, minimum=1)
         self.step_size_down = (
             self.step_size_up
@@ -199,20 +205,18 @@ class LearningRateCyclic(BaseLR):
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         size = float(self._cycle)
         if xp is SCALAR:
-            cycles = float(math.floor(step / size))
-            pos = step - cycles * size
-            if pos < 0:
-                cycles, pos = cycles - 1, pos + size
-            elif pos >= size:
-                cycles, pos = cycles + 1, pos - size
+            pos: Any
+            if isinstance(step, int):  # exact integer division
+                cycles, pos = divmod(step, self._cycle)
+            else:  # fmod is exact: the position of any float step
+                pos = math.fmod(step, size)
+                cycles = round((step - pos) / size)
             return self._shape(step, cycles, pos, xp)
         step = xp.minimum(step, 2.0**63)  # +inf: no inf - inf (the plateau's then)
-        cycles = xp.floor(step / size)
-        pos = step - cycles * size
-        # floor(t / C) can be one off for steps near a cycle start: correct it
-        low, high = pos < 0, pos >= size
-        cycles = xp.where(low, cycles - 1, xp.where(high, cycles + 1, cycles))
-        pos = xp.where(low, pos + size, xp.where(high, pos - size, pos))
+        # the position in the cycle, exactly (an exact remainder), also past
+        # 2**24 (float32) or 2**53 (float64), where a step is an integer and
+        # t - floor(t / C) C drifts out of [0, C)
+        cycles, pos = cycle_position(step, self._cycle, xp)
         return self._shape(step, cycles, pos, xp)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:

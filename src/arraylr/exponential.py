@@ -191,7 +191,14 @@ class LearningRateExp(BaseLR):
             step = xp.minimum(step, self._cap)
         if self.smooth:
             return self._from_exponent(step / float(self.decay_steps), xp)
-        return self._from_exponent(step // float(self.decay_steps), xp)
+        size = float(self.decay_steps)
+        if xp is SCALAR:
+            return self._from_exponent(step // size, xp)
+        # floor(d / k) as NumPy's // forms it, (d - d mod k) / k rounded (the
+        # remainder is exact), in operations that autograd differentiates
+        # (PyTorch has no derivative of floor_divide): slope 0 on each stair
+        stairs = xp.round((step - xp.remainder(step, size)) / size)
+        return self._from_exponent(stairs, xp)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         if self.smooth or self._flat:  # no staircase: cast, then formula

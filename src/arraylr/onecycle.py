@@ -2,12 +2,11 @@ r"""The one-cycle policy: ``type="onecycle"``."""
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal, get_args
 
 from ._scalar import Namespace
-from ._validation import check_choice, check_float, short_repr
-from .base import BaseLR
+from ._validation import check_choice, check_float
+from .base import BaseLR, check_rate
 
 __all__ = ["LearningRateOneCycle"]
 
@@ -91,15 +90,19 @@ class LearningRateOneCycle(BaseLR):
         peak = check_float("start_lr", start_lr, positive=True)
         div = check_float("div_factor", div_factor, positive=True)
         final = check_float("final_div_factor", final_div_factor, positive=True)
-        for name, given, rate in (
-            ("div_factor", div_factor, peak / div),
-            ("final_div_factor", final_div_factor, peak / div / final),
-        ):
-            if not math.isfinite(rate):
-                raise ValueError(
-                    f"{name}={short_repr(given)} with start_lr={peak!r} gives a rate "
-                    f"of {rate!r}: it must be finite"
-                )
+        check_rate("start_lr", start_lr, peak)
+        check_rate(
+            "div_factor",
+            div_factor,
+            peak / div,
+            f"with start_lr={peak!r} gives initial_lr",
+        )
+        check_rate(
+            "final_div_factor",
+            final_div_factor,
+            peak / div / final,
+            f"with start_lr={peak!r} and div_factor={div!r} gives the final rate",
+        )
         super().__init__(peak, num_steps, stop_lr=peak / div / final)
         if self.num_steps == 0:
             raise ValueError("onecycle needs num_steps > 0, got num_steps=0")

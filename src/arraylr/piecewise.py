@@ -2,13 +2,12 @@ r"""Piecewise constant (step / multi-step) schedules: ``type="piecewise"``."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from ._scalar import Namespace
-from ._validation import check_boundaries, check_float, short_repr
-from .base import BaseLR, WarmupType
+from ._validation import check_boundaries, check_float
+from .base import BaseLR, WarmupType, check_rate
 
 __all__ = ["LearningRatePiecewise"]
 
@@ -99,11 +98,15 @@ class LearningRatePiecewise(BaseLR):
                 levels.append(
                     levels[-1] * check_float(f"factors[{i}]", item, positive=True)
                 )
-        for i, level in enumerate(levels):
-            if not math.isfinite(level):
-                raise ValueError(
-                    f"factors[{i - 1}]={short_repr(given[i - 1])} makes the rate "
-                    f"overflow (levels[{i}]={level!r}); the rates must be finite"
+        for i, level in enumerate(levels[1:]):
+            if values is not None:
+                check_rate(f"values[{i}]", given[i], level)
+            else:
+                check_rate(
+                    f"factors[{i}]",
+                    given[i],
+                    level,
+                    f"gives the rate from boundaries[{i}]",
                 )
         super().__init__(
             start_lr,

@@ -3,10 +3,11 @@ r"""Constant, polynomial and linear decay: ``type="constant"``, ``"polynomial"``
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ._exact import FLOAT32_MAX, exceeds_dtype, float_bits, split_float
-from ._scalar import SCALAR, Array, Namespace
+from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_bool, check_float
 from .base import BaseLR, WarmupType
 
@@ -89,7 +90,11 @@ class LearningRatePolynomial(BaseLR):
     warmup_steps, warmup_ratio, warmup_start_factor, warmup_type
         See :class:`~arraylr.BaseLR`.
     power : float, optional
-        :math:`p > 0` (default 1.0: linear).
+        :math:`p > 0` (default 1.0: linear).  For :math:`p > 4` the first half
+        of the decay is evaluated as :math:`\exp(p \log(1 - \min(d, T) / T))`
+        with ``log1p`` (the same number): the rounding of :math:`1 - d/T` near 1,
+        which the power multiplies by :math:`p`, never happens, and the float32
+        bound holds at any power.
     cycle : bool, optional
         Restart the decay past its end over the horizon :math:`H` (Keras'
         ``cycle``; default ``False``: ``stop_lr`` from :math:`d = T` on).  The
@@ -98,8 +103,7 @@ class LearningRatePolynomial(BaseLR):
     Examples
     --------
     >>> from arraylr import BaseLR
-    >>> lr = BaseLR(type="polynomial", start_lr=1.0, stop_lr=0.0, num_steps=10,
-    ...             power=2)
+    >>> lr = BaseLR(type="polynomial", start_lr=1.0, stop_lr=0.0, num_steps=10, power=2)
     >>> lr(0), lr(5), lr(10), lr(20)
     (1.0, 0.25, 0.0, 0.0)
     """
@@ -139,6 +143,9 @@ class LearningRatePolynomial(BaseLR):
         # float past float32's range warns "overflow encountered in cast"; the
         # rates are the same (remaining <= 1: x**p is 1 or 0 for any p >= 3.4e38)
         self._power = min(self.power, FLOAT32_MAX)
+        self._log_form = self.power > 4
+        if self._log_form:  # exp(p log1p(-x)) is 0 from here on, and p x finite
+            self._power = min(self.power, 2.0**100)
         if self.decay_num_steps > 0 and not self.cycle:  # exactly stop_lr from T on
             self._plateaus = ((self.decay_num_steps, None, self.stop_lr),)
 
@@ -158,14 +165,17 @@ class LearningRatePolynomial(BaseLR):
         # steps, so that a T that the dtype cannot hold (1e12 in float32) still
         # gives T - d with one rounding.
         if self.cycle:
-            return self._from_remaining(self._cycle_remaining(step, xp))
+            remaining, done = self._cycle_remaining(step, xp)
+            return self._from_remaining(remaining, xp, done)
         if xp is SCALAR:
-            return self._from_remaining((total - min(step, total)) / total)
+            done = min(step, total) / total
+            return self._from_remaining((total - min(step, total)) / total, xp, done)
         hi, lo = split_float(total, float_bits(xp, step.dtype))
         remaining = hi - xp.minimum(step, hi)
         if lo:
             remaining = xp.maximum(remaining + lo, 0.0)
-        return self._from_remaining(remaining / float(total))
+        done = xp.minimum(step / float(total), 1.0) if self._log_form else None
+        return self._from_remaining(remaining / float(total), xp, done)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         total = self.decay_num_steps
@@ -175,22 +185,27 @@ class LearningRatePolynomial(BaseLR):
             offset = step % total
             gap = xp.where(offset == 0, 0, total - offset)
             gap = xp.astype(xp.where(step == 0, total, gap), dtype)
-            return self._from_remaining(gap / (xp.astype(step, dtype) + gap))
+            horizon = xp.astype(step, dtype) + gap
+            return self._from_remaining(
+                gap / horizon, xp, xp.astype(step, dtype) / horizon
+            )
         # T - min(d, T) in integers: exact, then one rounding
-        remaining = xp.astype(total - xp.minimum(step, total), dtype)
-        return self._from_remaining(remaining / float(total))
+        clipped = xp.minimum(step, total)
+        remaining = xp.astype(total - clipped, dtype)
+        done = xp.astype(clipped, dtype) / float(total) if self._log_form else None
+        return self._from_remaining(remaining / float(total), xp, done)
 
-    def _cycle_remaining(self, step: Any, xp: Namespace) -> Any:
-        """``(H - d) / H`` of a floating (or Python) step with ``cycle``: the
-        offset in the cycle from the closed form, corrected once (a quotient
+    def _cycle_remaining(self, step: Any, xp: Namespace) -> tuple[Any, Any]:
+        """``((H - d) / H, d / H)`` of a floating (or Python) step with ``cycle``:
+        the offset in the cycle from the closed form, corrected once (a quotient
         rounded across a cycle start, or XLA's ``d * (1 / T)``)."""
         total = float(self.decay_num_steps)
         if xp is SCALAR:
             if step == 0:
-                return 1.0
+                return 1.0, 0.0
             offset = step % self.decay_num_steps  # exact for ints and floats
             gap = 0.0 if offset == 0 else self.decay_num_steps - offset
-            return gap / (step + gap)
+            return gap / (step + gap), step / (step + gap)
         past_end = step == xp.inf
         step = xp.where(past_end, 0.0, step)  # no inf - inf below
         n = xp.floor(step / total)
@@ -199,12 +214,38 @@ class LearningRatePolynomial(BaseLR):
         offset = step - n * total
         gap = xp.where(offset == 0, 0.0, total - offset)
         gap = xp.where(step == 0, total, gap)
-        return xp.where(past_end, 0.0, gap / (step + gap))
+        horizon = step + gap
+        remaining = xp.where(past_end, 0.0, gap / horizon)
+        return remaining, xp.where(past_end, 1.0, step / horizon)
 
-    def _from_remaining(self, remaining: Any) -> Any:
+    def _from_remaining(self, remaining: Any, xp: Namespace, done: Any = None) -> Any:
+        """The rate from ``remaining`` = (T - d) / T and ``done`` = d / T."""
+        if self._log_form:
+            # p > 4: r**p in its first half as exp(p log1p(-d/T)).  r = 1 - d/T
+            # rounded near 1 loses the low bits of d/T, and the power multiplies
+            # that error by p (float32: 1.6x the 8 eps32 bound at p = 50); from
+            # d / T itself the error stays a few eps at any p
+            first = done < 0.5
+            power = self._power
+            if xp is SCALAR:
+                if first:
+                    return self._scaled(math.exp(power * math.log1p(-done)))
+                return self._scaled(remaining**power)
+            early = xp.exp(power * xp.log1p(-xp.where(first, done, 0.0)))
+            late = zero_safe(lambda r: r**power, remaining, xp)
+            return self._scaled(xp.where(first, early, late))
         if self.power != 1.0:
-            remaining = remaining**self._power
-        return (self.start_lr - self.stop_lr) * remaining + self.stop_lr
+            # 0 past the end: zero_safe keeps the slope there finite (0), where
+            # p 0^(p - 1) = inf for p < 1 times the clamp's 0 was NaN (jax.grad)
+            power = self._power
+            if xp is SCALAR:
+                remaining = remaining**power
+            else:
+                remaining = zero_safe(lambda r: r**power, remaining, xp)
+        return self._scaled(remaining)
+
+    def _scaled(self, factor: Any) -> Any:
+        return (self.start_lr - self.stop_lr) * factor + self.stop_lr
 
 
 @BaseLR.register("linear")

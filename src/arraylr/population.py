@@ -77,6 +77,7 @@ import numpy as np
 
 from . import _backend
 from ._backend import HOST, Plan
+from ._exact import FLOAT32_MAX
 from ._scalar import Array, Namespace
 from ._validation import short_repr
 from .base import BaseLR
@@ -344,6 +345,10 @@ def _derive_constant(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]
 
 def _derive_wsd(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
     out = _base_values(p, s, _stop(p))
+    if hasattr(s, "_ratio"):  # inverse_linear: larger rate / smaller rate
+        start, stop = out["start_lr"], out["stop_lr"]
+        ratio = xp.maximum(start, stop) / xp.minimum(start, stop)
+        out["_ratio"] = xp.minimum(ratio, FLOAT32_MAX)
     plateaus: list[Any] = [(s.decay_num_steps, None, out["stop_lr"])]
     if s.stable_steps > 0:
         plateaus.insert(0, (0, s.stable_steps, out["start_lr"]))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from ._exact import FLOAT32_TINY, exceeds_dtype, float_bits, split_float
-from ._scalar import SCALAR, Array, Namespace
+from ._exact import FLOAT32_MAX, FLOAT32_TINY, exceeds_dtype, float_bits, split_float
+from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_choice, check_float, check_int, short_repr
 from .base import BaseLR, WarmupType
 
@@ -36,7 +36,10 @@ class LearningRateWSD(BaseLR):
 
     where :math:`g` is ``decay_type``:
 
-    * ``inverse_linear``: :math:`1 / (\tau / \eta_{end} + (1 - \tau) / \eta_0)`
+    * ``inverse_linear``: :math:`1 / (\tau / \eta_{end} + (1 - \tau) / \eta_0)`,
+      evaluated as :math:`\eta_0 / (\tau \eta_0 / \eta_{end} + 1 - \tau)` (or the
+      mirror image when :math:`\eta_{end} > \eta_0`), the same number with no
+      subnormal reciprocal, which JAX float32 would flush to 0
     * ``cosine``: :math:`\eta_{end} + (\eta_0 - \eta_{end})\,\tfrac{1}{2}
       (1 + \cos \pi\tau)`
     * ``linear``: :math:`\eta_0 + (\eta_{end} - \eta_0)\,\tau`
@@ -161,6 +164,14 @@ class LearningRateWSD(BaseLR):
         ]
         if self.stable_steps > 0:
             plateaus.insert(0, (0, self.stable_steps, self.start_lr))
+        if self.decay_type == "inverse_linear":  # see _from_tau
+            high, low = (
+                max(self.start_lr, self.stop_lr),
+                min(self.start_lr, self.stop_lr),
+            )
+            self._ratio = min(high / low, FLOAT32_MAX)
+        # decided here, not in the formula (a population hands it arrays)
+        self._falls = self.stop_lr <= self.start_lr
         self._plateaus = tuple(plateaus)
 
     def phases(self) -> list[tuple[int, str]]:
@@ -190,9 +201,17 @@ class LearningRateWSD(BaseLR):
     def _from_tau(self, tau: Any, xp: Namespace) -> Any:
         lr0, lr_end = self.start_lr, self.stop_lr
         if self.decay_type == "inverse_linear":
-            return 1.0 / (tau / lr_end + (1 - tau) / lr0)
+            # 1 / (tau / lr_end + (1 - tau) / lr0) scaled by the larger rate, so
+            # that no reciprocal is subnormal: 1 / start_lr past 8.5e37 is, and a
+            # backend that flushes subnormals to 0 (XLA) gave inf.  The ratio is
+            # >= 1 (no division by 0) and capped where float32 overflows (there
+            # every rate past tau = 0 is below 1e-19 of the larger one anyway)
+            if self._falls:
+                return lr0 / (tau * self._ratio + (1 - tau))
+            return lr_end / (tau + (1 - tau) * self._ratio)
         if self.decay_type == "cosine":
             return lr_end + (lr0 - lr_end) * 0.5 * (1 + xp.cos(xp.pi * tau))
         if self.decay_type == "1-sqrt":
-            return lr_end + (lr0 - lr_end) * (1.0 - xp.sqrt(tau))
+            # tau = 0 through the stable phase: a finite slope there (zero_safe)
+            return lr_end + (lr0 - lr_end) * (1.0 - zero_safe(xp.sqrt, tau, xp))
         return lr0 + (lr_end - lr0) * tau

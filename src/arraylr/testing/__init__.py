@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import torch_operations
+from .._validation import MAX_STEP
 from ..base import BaseLR
 from ..population import Population
 from ._backends import BACKENDS, to_numpy
@@ -77,9 +78,12 @@ def default_steps(schedule: BaseLR, size: int = 257) -> np.ndarray:
     period = getattr(schedule, "decay_steps", None)  # the exp staircase
     if isinstance(period, int):
         marks += [w + period - 1, w + period, w + period + 1]
-    grid = np.linspace(0, max(1, int(n * 1.1)), size).astype(np.int64)
-    steps = np.unique(np.concatenate([np.asarray(marks, dtype=np.int64), grid]))
-    return steps[steps >= 0]
+    # the grid in Python ints (a float64 linspace rounds num_steps near 2**63
+    # past the int64 range), far steps clipped to the largest int64
+    top = min(max(1, n + n // 10), MAX_STEP)
+    marks += [k * top // (size - 1) for k in range(size)]
+    steps = sorted({min(m, MAX_STEP) for m in marks if m >= 0})
+    return np.asarray(steps, dtype=np.int64)
 
 
 @dataclass(frozen=True)

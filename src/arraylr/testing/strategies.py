@@ -62,6 +62,17 @@ _ratio = st.one_of(
 )
 
 
+MAX_STEP = 2**63 - 1
+
+_power = st.one_of(
+    st.floats(0.1, 10.0),
+    st.floats(1.0, 64.0),
+    st.sampled_from([0.5, 2.0, 4.0, 4.5, 12.0, 25.0, 64.0]),
+)
+_POWERS: dict[str, st.SearchStrategy[float]] = {"exponent": _power, "power": _power}
+"""Exponents and powers up to 64 (the float32 bound must hold at any of them)."""
+
+
 def _resolve(schedule: str | type[BaseLR]) -> type[BaseLR]:
     if isinstance(schedule, str):
         return BaseLR._lookup(schedule)
@@ -96,8 +107,10 @@ def _guess(name: str, annotation: Any, default: Any) -> st.SearchStrategy[Any] |
     if typing.get_origin(base) is typing.Literal:  # an optional Literal
         choices = st.sampled_from(typing.get_args(base))
         return st.one_of(st.none(), choices) if optional else choices
-    if base is bool or isinstance(default, bool):
-        strategy: st.SearchStrategy[Any] = st.booleans()
+    if name in _POWERS and (base is float or isinstance(default, float)):
+        strategy: st.SearchStrategy[Any] = _POWERS[name]
+    elif base is bool or isinstance(default, bool):
+        strategy = st.booleans()
     elif base is int or (isinstance(default, int) and not isinstance(default, bool)):
         top = max(10, 2 * default) if isinstance(default, int) and default > 0 else 1000
         strategy = st.integers(1, top)
@@ -432,12 +445,38 @@ def populations(
     return build()
 
 
-def steps(schedule: BaseLR, *, negative: bool = False) -> st.SearchStrategy[int]:
-    """Integer steps of every phase: up to twice ``num_steps``, plus boundaries."""
+def _cycle(schedule: BaseLR) -> int | None:
+    """The cycle length of a periodic schedule (``cyclic``, ``cosine_restarts``)."""
+    length = getattr(schedule, "_cycle", None) or getattr(schedule, "period", None)
+    return length if isinstance(length, int) and length > 0 else None
+
+
+def steps(
+    schedule: BaseLR, *, negative: bool = False, far: bool = True
+) -> st.SearchStrategy[int]:
+    """Integer steps of every phase: up to twice ``num_steps``, plus boundaries,
+    and (``far=True``) steps up to ``2**63 - 1``: powers of two and their
+    neighbours, any int64, and for a periodic schedule steps past
+    ``cycle * 2**24`` (where float32 holds only some integers)."""
     n, w = schedule.num_steps, schedule.warmup_steps
     low = -10 if negative else 0
     marks = sorted({0, max(w - 1, 0), w, n, n + 1})
-    return st.one_of(st.sampled_from(marks), st.integers(low, 2 * n + 10))
+    near = st.one_of(st.sampled_from(marks), st.integers(low, 2 * n + 10))
+    if not far:
+        return near
+    powers = st.tuples(st.integers(24, 62), st.integers(-2, 2)).map(
+        lambda p: 2 ** p[0] + p[1]
+    )
+    parts = [powers, st.integers(0, MAX_STEP)]
+    cycle = _cycle(schedule)
+    if cycle is not None:
+        parts.append(
+            st.tuples(st.integers(1, 64), st.integers(0, cycle)).map(
+                lambda c: min(cycle * 2**24 * c[0] + c[1], MAX_STEP)
+            )
+        )
+    # the near steps most of the time: every phase of the schedule is there
+    return st.one_of(near, near, near, *parts)
 
 
 def step_arrays(
@@ -449,14 +488,20 @@ def step_arrays(
 ) -> st.SearchStrategy[np.ndarray]:
     """NumPy arrays of :func:`steps` (1-d, up to ``max_size``) in ``dtype``.
 
-    Floating dtypes get steps they represent exactly, plus some fractional ones.
+    Floating dtypes get steps they represent exactly (large ones rounded to the
+    dtype: integers it holds, past ``2**24`` for float32), plus some fractional
+    ones.
     """
     dt = np.dtype(dtype)
     elements: st.SearchStrategy[Any] = steps(schedule, negative=negative)
     if dt.kind == "f":
         limit = 2 ** (np.finfo(dt).nmant + 1)
         top = min(2 * schedule.num_steps + 10, limit)
-        exact = elements.filter(lambda s: abs(s) <= limit)
+        exact = elements.map(lambda s: float(dt.type(s)))  # an integer of the dtype
         frac = st.floats(-10.0 if negative else 0.0, float(top), width=dt.itemsize * 8)
-        elements = st.one_of(exact.map(float), frac.filter(math.isfinite))
+        elements = st.one_of(exact, frac.filter(math.isfinite))
+    elif dt.kind in "iu":  # far steps clipped to what the dtype holds
+        info = np.iinfo(dt)
+        low, high = int(info.min), int(info.max)
+        elements = elements.map(lambda s: min(max(s, low), high))
     return hnp.arrays(dt, st.integers(1, max_size), elements=elements)
