@@ -339,6 +339,10 @@ def _at_scale(name: str, scale: float) -> BaseLR:
         "cosine_restarts": {"stop_lr": 0.0, "period": 300},
         "exp": {"stop_lr": 0.0, "decay_rate": 0.9, "decay_steps": 10},
         "wsd": {"stop_lr": 0.0, "decay_type": "cosine", "decay_phase_ratio": 0.5},
+        "product": {"schedules": [
+            {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.0},
+            {"type": "linear", "start_lr": 1.0, "stop_lr": 0.5},
+        ]},
         "sequence": {"boundaries": [500], "schedules": [
             {"type": "linear", "start_lr": scale, "stop_lr": 0.0, "num_steps": 500},
             {"type": "cosine", "start_lr": scale, "stop_lr": 0.0, "num_steps": 500},

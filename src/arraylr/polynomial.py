@@ -9,7 +9,7 @@ from typing import Any
 from ._exact import FLOAT32_MAX, exceeds_dtype, float_bits, split_float
 from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_bool, check_float
-from .base import BaseLR, WarmupType
+from .base import BaseLR, WarmupType, cycle_position
 
 __all__ = ["LearningRateConstant", "LearningRateLinear", "LearningRatePolynomial"]
 
@@ -103,7 +103,8 @@ class LearningRatePolynomial(BaseLR):
     Examples
     --------
     >>> from arraylr import BaseLR
-    >>> lr = BaseLR(type="polynomial", start_lr=1.0, stop_lr=0.0, num_steps=10, power=2)
+    >>> lr = BaseLR(type="polynomial", start_lr=1.0, stop_lr=0.0, num_steps=10,
+    ...             power=2)
     >>> lr(0), lr(5), lr(10), lr(20)
     (1.0, 0.25, 0.0, 0.0)
     """
@@ -196,9 +197,8 @@ class LearningRatePolynomial(BaseLR):
         return self._from_remaining(remaining / float(total), xp, done)
 
     def _cycle_remaining(self, step: Any, xp: Namespace) -> tuple[Any, Any]:
-        """``((H - d) / H, d / H)`` of a floating (or Python) step with ``cycle``:
-        the offset in the cycle from the closed form, corrected once (a quotient
-        rounded across a cycle start, or XLA's ``d * (1 / T)``)."""
+        """``((H - d) / H, d / H)`` of a floating (or Python) step with
+        ``cycle``, from the exact position of the step in its cycle."""
         total = float(self.decay_num_steps)
         if xp is SCALAR:
             if step == 0:
@@ -208,10 +208,10 @@ class LearningRatePolynomial(BaseLR):
             return gap / (step + gap), step / (step + gap)
         past_end = step == xp.inf
         step = xp.where(past_end, 0.0, step)  # no inf - inf below
-        n = xp.floor(step / total)
-        offset = step - n * total
-        n = xp.where(offset >= total, n + 1, xp.where(offset < 0, n - 1, n))
-        offset = step - n * total
+        # the exact position in the cycle (a remainder, or integers for a T the
+        # dtype cannot hold), also past 2**24 (float32), where t - floor(t / T) T
+        # drifts
+        offset = cycle_position(step, self.decay_num_steps, xp)[1]
         gap = xp.where(offset == 0, 0.0, total - offset)
         gap = xp.where(step == 0, total, gap)
         horizon = step + gap
