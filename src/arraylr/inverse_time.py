@@ -108,7 +108,7 @@ class LearningRateInverseTime(BaseLR):
 
     @property
     def final_lr(self) -> float:
-        return self.start_lr if self.decay_rate == 0 else self.stop_lr
+        return self.start_lr if self._flat else self.stop_lr
 
     def _from_stairs(self, stairs: Any, xp: Namespace) -> Any:
         return xp.maximum(
