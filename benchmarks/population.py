@@ -6,8 +6,10 @@ Rows (``x arraylr`` = time / the population's time):
 
 * ``population numpy``/``population torch``, schedule ``cosine (1 step)``: the
   training-loop case, one step for every member (a Python int for the loop,
-  the scalar route; a 0-d array or tensor for the population), and
-  ``cosine (100 steps)``;
+  the scalar route; a 0-d array or tensor for the population),
+  ``cosine (100 steps)``, and ``cosine (1 step, warmups and lengths vary)``:
+  members with a ``warmup_steps`` and a ``num_steps`` each (still one
+  evaluation: integer edges are arrays);
 * ``population jax``: 1,000 members x 10,000 int32 steps under ``jax.jit``
   (float32), for ``cosine`` (``optax.cosine_decay_schedule``), ``linear``
   (``optax.linear_schedule``) and ``exp`` (``optax.exponential_decay``), each
@@ -50,14 +52,36 @@ def _cosine(count: int, n: int, warmup: int) -> arraylr.Population:
     )
 
 
+def _edges(count: int) -> arraylr.Population:
+    """Members differing in their integer edges too: a warmup and a length each
+    (one vectorised evaluation, every edge compared exactly)."""
+    return arraylr.Population(
+        [
+            {
+                "type": "cosine",
+                "start_lr": start,
+                "stop_lr_ratio": 0.01,
+                "num_steps": 15_000 + 10 * i,
+                "warmup_steps": 500 + i,
+            }
+            for i, start in enumerate(_starts(count))
+        ]
+    )
+
+
 def _loop_rows(
     case: str, members: int, step: Any, steps: Any, repeat: int
 ) -> list[Row]:
     rows = []
-    population = _cosine(members, 20_000, 1_000)
-    singles = list(population)
     one = int(step)
-    for label, at, loop_at in (("1 step", step, one), ("100 steps", steps, steps)):
+    varied = _edges(members)
+    assert varied.groups == 1
+    for label, population, at, loop_at in (
+        ("1 step", _cosine(members, 20_000, 1_000), step, one),
+        ("100 steps", _cosine(members, 20_000, 1_000), steps, steps),
+        ("1 step, warmups and lengths vary", varied, step, one),
+    ):
+        singles = list(population)
         got = np.asarray(population(at), dtype=np.float64).reshape(members, -1)
         want = np.stack(
             [np.asarray(s(loop_at), dtype=np.float64).reshape(-1) for s in singles]

@@ -132,7 +132,7 @@ def test_integer_edges_are_each_members_own() -> None:
         warmup_steps=[3, 4, big],
         start_lr=[1.0, 0.5, 2.0],
     )
-    assert population.groups == 3
+    assert population.groups == 1  # edges are arrays, one per member
     steps = np.array([2, 3, 4, 5, big - 1, big, big + 1], dtype=np.int64)
     rates = population(steps)
     for row, member in zip(rates, population, strict=True):
@@ -148,6 +148,61 @@ def test_integer_edges_are_each_members_own() -> None:
     assert rates32[2, 0] < 2.0 and rates32[2, 1] == np.float32(2.0)
 
 
+BIG = 2**24 + 1  # float32 cannot hold it
+
+
+@pytest.mark.parametrize(
+    ("kind", "config", "swept"),
+    [
+        ("cosine", {"stop_lr": 0.0, "num_steps": 2**26}, {"warmup_steps": [3, BIG]}),
+        ("linear", {"stop_lr": 0.0, "num_steps": BIG + 7},
+         {"num_steps": [BIG + 7, 2**25 + 3]}),
+        ("wsd", {"stop_lr": 1e-3, "num_steps": 2**26},
+         {"decay_phase_steps": [BIG, 100], "warmup_steps": [5, BIG]}),
+        ("exp", {"stop_lr": 1e-5, "num_steps": 2**26, "decay_rate": 0.9},
+         {"decay_steps": [BIG, 1000]}),
+        ("inverse_time", {"num_steps": 2**26, "decay_rate": 0.5, "staircase": True},
+         {"decay_steps": [BIG, 3]}),
+        ("piecewise", {"num_steps": 2**26, "factors": [0.5, 0.1]},
+         {"boundaries": [[BIG, BIG + 2], [10, 2**25 + 1]]}),
+        ("cyclic", {"max_lr": 1e-2, "num_steps": 2**27},
+         {"step_size_up": [BIG, 7], "step_size_down": [3, BIG]}),
+        ("onecycle", {"num_steps": 2**26}, {"pct_start": [0.25, 0.5]}),
+        ("cosine_restarts", {"stop_lr": 0.0, "num_steps": 2**27},
+         {"period": [BIG, 10], "warmup_steps": [7, BIG]}),
+    ],
+)  # fmt: skip
+def test_edges_of_every_edge_type_are_each_members_own(
+    kind: str, config: dict[str, Any], swept: dict[str, Any]
+) -> None:
+    """Members whose integer edges differ are one evaluation, and each row
+    equals the member evaluated alone at steps around every member's edges:
+    integer steps, and float32/float64 steps past 2**24 (edges rounded up)."""
+    population = Population.sweep(
+        {"type": kind, "start_lr": 1e-3, **config}, start_lr=[1e-3, 2e-3], **swept
+    )
+    assert population.groups == 1
+    marks = {0, 1}
+    for member in population:
+        for step, _ in member.phases():
+            marks |= {step - 2, step - 1, step, step + 1, step + 2}
+        marks |= {2 * BIG + 3, 3 * BIG - 1}
+    ints = np.asarray(sorted(m for m in marks if m >= 0), dtype=np.int64)
+    for steps in (ints, ints.astype(np.float32), ints.astype(np.float64)):
+        rates = population(steps)
+        for row, member in zip(rates, population, strict=True):
+            want = member(steps)
+            eps = EPS32 * 2 if steps.dtype == np.float32 else EPS64
+            np.testing.assert_allclose(row, want, rtol=0, atol=4 * eps * member.scale)
+    torch = pytest.importorskip("torch")
+    tensor = torch.from_numpy(ints.astype(np.float32))
+    rates = population(tensor)
+    for row, member in zip(rates, population, strict=True):
+        np.testing.assert_allclose(
+            row.numpy(), member(tensor).numpy(), rtol=0, atol=8 * EPS32 * member.scale
+        )
+
+
 def test_mixed_structure_keeps_member_order() -> None:
     configs = [
         {"type": "exp", "start_lr": 1e-3, "stop_lr": 1e-5, "num_steps": 1000,
@@ -155,7 +210,9 @@ def test_mixed_structure_keeps_member_order() -> None:
         for d, w in [(100, 0), (50, 10), (100, 0), (50, 0), (100, 10)]
     ]  # fmt: skip
     population = Population(configs)
-    assert population.groups == 4
+    # decay_steps and warmup_steps are edges (arrays); a warmup of 0 takes
+    # another code path than 10: two evaluations, rows interleaved
+    assert population.groups == 2
     steps = np.arange(-3, 1100, 13)
     rates = population(steps)
     for row, config in zip(rates, configs, strict=True):
@@ -253,7 +310,7 @@ def test_vmap_over_members(data: st.DataObject, kind: str) -> None:
 
     register_jax()
     drawn = data.draw(lrst.populations(kind, max_steps=10**5, max_members=4))
-    first = drawn._groups[0]
+    first = drawn._groups[0].split()[0]  # members sharing their edges too
     population = Population([drawn[i] for i in first.indices])
     steps = jnp.asarray(_steps(population)[:64])
     mapped = np.asarray(jax.jit(jax.vmap(lambda p: p(steps)))(population))
@@ -352,7 +409,8 @@ def test_grad_matches_finite_differences(data: st.DataObject, kind: str) -> None
 # ------------------------------------- gradients w.r.t. the config's parameters
 
 DIFFERENTIABLE = ["exp", "cosine", "wsd", "constant", "linear", "polynomial",
-                  "inverse_sqrt"]  # fmt: skip
+                  "inverse_sqrt", "inverse_time", "cyclic", "onecycle",
+                  "piecewise"]  # fmt: skip
 
 
 @settings(max_examples=30, deadline=None)
@@ -495,12 +553,13 @@ def test_parameter_gradients_at_known_configs(kind: str, extra: dict[str, Any]) 
 
 
 def test_with_parameters_errors() -> None:
-    cyclic = Population.sweep(
-        {"type": "cyclic", "start_lr": 1e-4, "max_lr": 1e-3, "num_steps": 100},
-        max_lr=[1e-3, 2e-3],
-    )
-    with pytest.raises(TypeError, match="cyclic"):
-        cyclic.with_parameters()
+    restarts = Population.sweep(
+        {"type": "cosine_restarts", "start_lr": 1e-3, "stop_lr": 0.0,
+         "num_steps": 100, "period": 10},
+        stop_lr=[0.0, 1e-5],
+    )  # fmt: skip
+    with pytest.raises(TypeError, match="cosine_restarts"):
+        restarts.with_parameters()
     cosine = Population.sweep(
         {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.0, "num_steps": 10},
         start_lr=[1.0, 2.0],
@@ -514,3 +573,36 @@ def test_with_parameters_errors() -> None:
     assert moved(5).tolist() == [1.0, 2.0]
     with pytest.raises(TypeError, match="no member schedules"):
         _ = moved.members
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.integers(0, 2**63 - 1)
+        | st.integers(0, 2**26).map(lambda v: v + 2**24 - 2**25)
+        | st.sampled_from([2**53 + 1, 2**63 - 1, 2**63 - 512, 2**62 + 1, 2**31 - 1]),
+        min_size=1,
+        max_size=8,
+    ).map(lambda v: [abs(x) for x in v])
+)
+def test_edge_functions_agree_with_the_scalar_ones(values: list[int]) -> None:
+    """ceil_edge/split_edge/as_float on an integer array of edges give, element
+    by element, what ceil_float/split_float/float give each Python int, on
+    NumPy and PyTorch, in float32 and float64 (the roundings a population's
+    edges rely on)."""
+    import torch
+
+    from arraylr import _exact
+    from arraylr._backend import namespace_of
+
+    for array in (np.asarray(values, dtype=np.int64), torch.tensor(values)):
+        xp = namespace_of(array)
+        for bits, dtype in ((32, "float32"), (64, "float64")):
+            like = xp.zeros(1, dtype=getattr(xp, dtype))
+            up = _exact.ceil_edge(array, xp, like.dtype)
+            hi, lo = _exact.split_edge(array, xp, like)
+            near = _exact.as_float(array, xp, like)
+            for i, v in enumerate(values):
+                assert float(up[i]) == _exact.ceil_float(v, bits), (v, bits)
+                assert (float(hi[i]), float(lo[i])) == _exact.split_float(v, bits)
+                assert float(near[i]) == float(np.int64(v).astype(dtype))

@@ -8,6 +8,15 @@ near the edge is formed with one rounding from a hi+lo split of the edge
 (:func:`split_float`).  Also the float32 range every rate must fit
 (:data:`FLOAT32_MAX`, :data:`FLOAT32_TINY`).  Ground layer: imports nothing of
 arraylr but the scalar module's type names.
+
+An edge is a Python ``int`` for a schedule.  For a population
+(:mod:`arraylr.population`) it may be an integer *array* of one edge per member
+(shape ``(k, 1, ..., 1)``, the widest signed integer dtype of the step's
+namespace, every value fitting it, none 0): :func:`as_float`,
+:func:`ceil_edge`, :func:`split_edge`, :func:`is_zero` and :func:`exceeds_dtype`
+take either, so that a formula written against them serves both, the Python
+int through the cached scalar functions, the array with the same roundings
+done element-wise by the namespace.
 """
 
 from __future__ import annotations
@@ -23,9 +32,13 @@ __all__ = [
     "FLOAT32_MAX",
     "FLOAT32_TINY",
     "FLUSH_SCALE",
+    "as_float",
+    "ceil_edge",
     "ceil_float",
     "exceeds_dtype",
     "float_bits",
+    "is_zero",
+    "split_edge",
     "split_float",
 ]
 
@@ -41,11 +54,64 @@ float32 results to 0 (XLA: JAX on CPU and GPU) keeps the float32 bound, since
 a flushed rate is off by less than ``FLOAT32_TINY <= 8 eps32 S``."""
 
 
-def exceeds_dtype(xp: Namespace, array: Array, value: int) -> bool:
+def exceeds_dtype(xp: Namespace, array: Array, value: int | Array) -> bool:
     """Whether the Python int ``value`` lies past the largest value of ``array``'s
     integer dtype: an edge no step of that dtype reaches (JAX without x64 holds
-    steps as int32).  Values that fit int32 answer without asking the dtype."""
+    steps as int32).  Values that fit int32 answer without asking the dtype.
+    An array of edges (a population's) fits the dtype by construction: False."""
+    if type(value) is not int:
+        return False
     return value > 2**31 - 1 and value > int(xp.iinfo(array.dtype).max)
+
+
+def is_zero(value: int | Array) -> bool:
+    """Whether an edge is 0 (a population's array of edges never is: members
+    whose edge is 0 take other code paths, and are evaluated apart)."""
+    return type(value) is int and value == 0
+
+
+def as_float(value: int | Array, xp: Namespace, like: Any) -> Any:
+    """The edge as a float of ``like``'s dtype, rounded to nearest, as a Python
+    int is rounded when it meets an array of that dtype (``float(value)`` for
+    an int; ``like`` may then be a Python number)."""
+    if type(value) is int:
+        return float(value)
+    return xp.astype(value, like.dtype)
+
+
+def _rest(xp: Namespace, value: Array, near: Array) -> Array:
+    """``value - near`` exactly, in integers, for integer edges ``value`` and
+    their rounding ``near`` to a floating dtype (which may be the top power of
+    two, one past the integer dtype: then in two steps of half of it)."""
+    bits = int(xp.iinfo(value.dtype).bits)
+    half = 2 ** (bits - 2)
+    over = near >= 2.0 ** (bits - 1)
+    back = xp.astype(xp.where(over, float(half), near), value.dtype)
+    rest = value - back
+    return xp.where(over, rest - half, rest)  # value - 2 half = value - near
+
+
+def ceil_edge(value: int | Array, xp: Namespace, dtype: object) -> Any:
+    """:func:`ceil_float` of an edge in ``dtype`` (a real floating dtype of
+    ``xp``): for an array, element-wise, the nearest float moved up one ulp
+    where it lies below the edge (compared exactly, in integers)."""
+    if type(value) is int:
+        return ceil_float(value, float_bits(xp, dtype))
+    near = xp.astype(value, dtype)
+    rest = _rest(xp, value, near)
+    up = xp.nextafter(near, xp.full_like(near, math.inf))
+    return xp.where(rest > 0, up, near)
+
+
+def split_edge(value: int | Array, xp: Namespace, like: Any) -> tuple[Any, Any]:
+    """:func:`split_float` of an edge in ``like``'s dtype, ``lo`` ``None``
+    where it is 0 for a Python int (an array's ``lo`` is always an array)."""
+    if type(value) is int:
+        hi, lo = split_float(value, float_bits(xp, like.dtype))
+        return hi, (lo if lo else None)
+    hi = xp.astype(value, like.dtype)
+    rest = _rest(xp, value, hi)
+    return hi, xp.astype(rest, like.dtype)
 
 
 _BITS: dict[tuple[type, Any], int] = {}

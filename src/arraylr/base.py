@@ -41,9 +41,12 @@ from ._exact import (
     FLOAT32_MAX,
     FLOAT32_TINY,
     FLUSH_SCALE,
+    as_float,
+    ceil_edge,
     ceil_float,
     exceeds_dtype,
     float_bits,
+    is_zero,
 )
 from ._parameters import Parameters
 from ._scalar import SCALAR, Array, Namespace, zero_safe
@@ -90,7 +93,9 @@ def check_rate(name: str, given: Any, rate: float, via: str = "") -> None:
     )
 
 
-def cycle_position(step: Array, length: int, xp: Namespace) -> tuple[Array, Array]:
+def cycle_position(
+    step: Array, length: int | Array, xp: Namespace
+) -> tuple[Array, Array]:
     """``(n, r)``: the cycle index and the position in it of floating steps
     ``step >= 0`` in cycles of ``length`` steps, ``step = n * length + r`` with
     ``0 <= r < length``, exactly (NaN gives NaN; +inf must be mapped away first).
@@ -102,20 +107,24 @@ def cycle_position(step: Array, length: int, xp: Namespace) -> tuple[Array, Arra
     integer part of the step in the namespace's widest signed integer dtype; a
     step past that dtype's range (``2**63``, or ``2**31`` under JAX without
     x64) is reduced by the length rounded to the dtype.  ``n`` is rounded: exact
-    up to ``2**24`` (float32) cycles, an ulp off past that.
+    up to ``2**24`` (float32) cycles, an ulp off past that.  ``length`` may be a
+    population's integer array of lengths (see :mod:`arraylr._exact`): then the
+    integer division serves every length.
     """
-    size = float(length)
     bits = float_bits(xp, step.dtype)
-    if ceil_float(length, bits) == length:  # the dtype holds the length
+    single = type(length) is int
+    size = as_float(length, xp, step)
+    if single and ceil_float(length, bits) == length:  # the dtype holds it
         pos = xp.remainder(step, size)
         return xp.round((step - pos) / size), pos
+    # (a population's lengths, an integer array: this exact path for all)
     wide = _backend.widest_int(xp, step)
     top = int(xp.iinfo(wide).max)
     whole = xp.floor(step)
     fits = whole < ceil_float(top, bits)  # false for NaN and inf
     k = xp.astype(xp.where(fits, whole, 0.0), wide)
     fraction = step - whole
-    if length > top:  # every step the integers hold is in the first cycle
+    if single and length > top:  # every step the integers hold: first cycle
         exact_pos, exact_n = step, xp.zeros_like(step)
     else:
         q = k // length
@@ -328,14 +337,17 @@ class BaseLR(Parameters):
     def _decay_value_absolute(self, step: Any, xp: Namespace) -> Any:
         """The decay rule at floating absolute steps ``step >= W`` (used when
         ``_absolute_steps`` is set; the default subtracts the warmup)."""
-        return self._decay_value(step - self.warmup_steps, xp)
+        warmup = self.warmup_steps
+        if type(warmup) is not int:  # a population's edges
+            warmup = as_float(warmup, xp, step)
+        return self._decay_value(step - warmup, xp)
 
     def _warmup_value(self, step: Any, xp: Namespace) -> Any:
         """The warmup at step ``step`` (used for ``0 <= step < W``)."""
         if self.warmup_type == "linear":
             rise = step * self._warmup_slope
         else:
-            width = float(self.warmup_steps)
+            width = as_float(self.warmup_steps, xp, step)
             if self.warmup_type == "cosine":
                 shape = 0.5 * (1.0 - xp.cos((xp.pi / width) * step))
             else:
@@ -536,7 +548,7 @@ class BaseLR(Parameters):
                 if clamp:
                     t = xp.maximum(t, 0)
                 return self._warmup_value(xp.astype(t, compute), xp)  # no step ends it
-            if warmup == 0 or all_decay:
+            if is_zero(warmup) or all_decay:
                 if clamp:
                     t = xp.maximum(t, 0)
                 return self._decay(xp, t, True, compute, d_low, d_high)
@@ -551,13 +563,14 @@ class BaseLR(Parameters):
             t = xp.maximum(t, 0.0)
         if all_warmup:
             result = self._warmup_value(t, xp)
-        elif warmup == 0 or all_decay:
+        elif is_zero(warmup) or all_decay:
             result = self._decay(xp, t, False, compute, d_low, d_high)
         else:
-            decay = self._decay(xp, xp.maximum(t, float(warmup)), False, compute)
-            edge = ceil_float(warmup, float_bits(xp, compute))
+            width = as_float(warmup, xp, t)
+            decay = self._decay(xp, xp.maximum(t, width), False, compute)
+            edge = ceil_edge(warmup, xp, compute)
             # the line at min(t, W): no inf * 0 for steps at +inf
-            warm = self._warmup_value(xp.minimum(t, float(warmup)), xp)
+            warm = self._warmup_value(xp.minimum(t, width), xp)
             result = xp.where(t < edge, warm, decay)
         if not self._propagates_nan and kind == "float":
             result = xp.where(xp.isnan(t), t, result)
@@ -587,17 +600,22 @@ class BaseLR(Parameters):
         for start, end, level in self._plateaus:
             if known and low >= start and (end is None or high < end):
                 return xp.full_like(t, level, dtype=compute)
-        d = t - warmup if warmup else t
+        if is_zero(warmup):
+            d = t
+        elif integer or type(warmup) is int:
+            d = t - warmup
+        else:  # a population's edges, in the step's floating dtype
+            d = t - as_float(warmup, xp, t)
         if integer:
             value = self._decay_value_integer(d, xp, compute)
-        elif warmup and self._absolute_steps:
+        elif not is_zero(warmup) and self._absolute_steps:
             value = self._decay_value_absolute(t, xp)
         else:
             value = self._decay_value(d, xp)
         for start, end, level in self._plateaus:
             if known and ((end is not None and low >= end) or high < start):
                 continue
-            first: Any = warmup + start if start > 0 else None
+            first: Any = None if is_zero(start) else warmup + start
             last: Any = warmup + end if end is not None else None
             if integer:  # an edge past the dtype's range is never reached
                 if first is not None and exceeds_dtype(xp, t, first):
@@ -605,9 +623,8 @@ class BaseLR(Parameters):
                 if last is not None and exceeds_dtype(xp, t, last):
                     last = None
             else:
-                bits = float_bits(xp, compute)
-                first = None if first is None else ceil_float(first, bits)
-                last = None if last is None else ceil_float(last, bits)
+                first = None if first is None else ceil_edge(first, xp, compute)
+                last = None if last is None else ceil_edge(last, xp, compute)
             if first is not None and last is not None:
                 inside = (t >= first) & (t < last)
             elif last is not None:

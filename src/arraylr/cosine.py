@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._exact import FLOAT32_MAX, exceeds_dtype, float_bits, split_float
+from ._exact import FLOAT32_MAX, exceeds_dtype, is_zero, split_edge
 from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_float
 from .base import BaseLR, WarmupType
@@ -122,7 +122,7 @@ class LearningRateCosine(BaseLR):
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         total = self.decay_num_steps
-        if total == 0:
+        if is_zero(total):
             return xp.where(xp.isnan(step), step, self.start_lr)  # NaN stays NaN
         # start_lr (f + h (1 + cos(pi d / T))) as written: folding the constants
         # into A + B cos(...) saves two operations but gives start_lr + 1 ulp at
@@ -134,9 +134,9 @@ class LearningRateCosine(BaseLR):
                 done = step / self._total
                 return self._powered((total - step) / self._total, xp, done)
             # T - d with one rounding (T split into hi + lo, as polynomial does)
-            hi, lo = split_float(total, float_bits(xp, step.dtype))
+            hi, lo = split_edge(total, xp, step)
             remaining = hi - step
-            if lo:
+            if lo is not None:
                 remaining = remaining + lo
             done = step / self._total if self._log_form else None
             return self._powered(remaining / self._total, xp, done)
@@ -145,7 +145,7 @@ class LearningRateCosine(BaseLR):
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         total = self.decay_num_steps
-        if self.exponent == 1.0 or total == 0 or exceeds_dtype(xp, step, total):
+        if self.exponent == 1.0 or is_zero(total) or exceeds_dtype(xp, step, total):
             return super()._decay_value_integer(step, xp, dtype)
         # T - d in integers: exact, then one rounding
         done = xp.astype(step, dtype) / self._total if self._log_form else None

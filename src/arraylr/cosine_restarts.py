@@ -7,7 +7,15 @@ import math
 from typing import Any
 
 from ._backend import xp_device
-from ._exact import FLOAT32_MAX, ceil_float, exceeds_dtype, float_bits, split_float
+from ._exact import (
+    FLOAT32_MAX,
+    as_float,
+    ceil_float,
+    exceeds_dtype,
+    float_bits,
+    is_zero,
+    split_float,
+)
 from ._scalar import SCALAR, Array, Namespace
 from ._validation import MAX_STEP, check_float, check_int, short_repr
 from .base import BaseLR, WarmupType, cycle_position
@@ -201,7 +209,8 @@ class LearningRateCosineRestarts(BaseLR):
         if self._growth:  # gamma**n from the table, as the scalar route reads it
             # (exp(n log gamma) would carry n log gamma's rounding, |x| eps, into
             # a peak that is the largest rate of the schedule)
-            n = xp.clip(xp.where(xp.isnan(n), 0.0, n), 0.0, float(self._last_cycle))
+            last = as_float(self._last_cycle, xp, n)
+            n = xp.clip(xp.where(xp.isnan(n), 0.0, n), 0.0, last)
             table = self._table(xp, n, list(self._growth))
             return self.start_lr * _take(xp, table, xp.astype(n, xp.int32))
         return xp.maximum(self.start_lr * xp.exp(n * self._log_decay), self.stop_lr)
@@ -221,26 +230,29 @@ class LearningRateCosineRestarts(BaseLR):
     def _decay_value_absolute(self, step: Any, xp: Namespace) -> Any:
         return self._floating(step, xp, self.warmup_steps)
 
-    def _floating(self, step: Any, xp: Namespace, shift: int = 0) -> Any:
+    def _floating(self, step: Any, xp: Namespace, shift: Any = 0) -> Any:
         """The rule at floating steps ``step = d + shift`` (``shift``: the warmup,
         for absolute steps), with the cycle found exactly: ``d`` itself is not
         formed, as ``t - W`` rounds past 2**24 (float32) and moves a step by a
         whole cycle of a short period."""
         p, m = self.period, self.period_mult
         past_end = step == xp.inf
-        step = xp.where(past_end, float(shift), step)  # no inf - inf below
+        step = xp.where(past_end, as_float(shift, xp, step), step)  # no inf - inf
         if m == 1:
             # the exact remainder, never floor(d / p) (under XLA d / p is
             # d * (1 / p), which puts a restart step d = k p at the bottom of
-            # cycle k - 1), also for a period the dtype cannot hold
+            # cycle k - 1), also for a period the dtype cannot hold (p and W
+            # may be a population's integer arrays, see arraylr._exact)
             n, offset = cycle_position(step, p, xp)
-            if shift:  # (t mod p - W mod p) mod p: small numbers, exact
-                whole, part = divmod(shift, p)
-                offset = offset - float(part)
+            length = as_float(p, xp, step)
+            if not is_zero(shift):  # (t mod p - W mod p) mod p: small, exact
+                whole = shift // p
+                part = shift - whole * p
+                offset = offset - as_float(part, xp, step)
                 borrow = offset < 0
-                offset = xp.where(borrow, offset + float(p), offset)
-                n = n - float(whole) - xp.astype(borrow, n.dtype)
-            value = self._wave(self._peak_of(n, xp), offset, float(p), xp)
+                offset = xp.where(borrow, offset + length, offset)
+                n = n - as_float(whole, xp, step) - xp.astype(borrow, n.dtype)
+            value = self._wave(self._peak_of(n, xp), offset, length, xp)
         else:
             bits = float_bits(xp, step.dtype)
             edges = [ceil_float(shift + s, bits) for s in self._starts]
@@ -261,12 +273,14 @@ class LearningRateCosineRestarts(BaseLR):
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         p, m = self.period, self.period_mult
         if m == 1 and exceeds_dtype(xp, step, p):  # one cycle in range
-            return self._wave(self.start_lr, xp.astype(step, dtype), float(p), xp)
+            offset = xp.astype(step, dtype)
+            return self._wave(self.start_lr, offset, as_float(p, xp, offset), xp)
         if m == 1:  # exact integer cycle index and offset
             n = step // p
             offset = xp.astype(step - n * p, dtype)
+            length = as_float(p, xp, offset)
             return self._wave(
-                self._peak_of(xp.astype(n, dtype), xp), offset, float(p), xp
+                self._peak_of(xp.astype(n, dtype), xp), offset, length, xp
             )
         top = int(xp.iinfo(step.dtype).max)
         clipped = [min(s, top) for s in self._starts]  # the dtype's reach

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal, get_args
 
-from ._exact import exceeds_dtype
+from ._exact import as_float, exceeds_dtype, is_zero
 from ._scalar import SCALAR, Array, Namespace
 from ._validation import MAX_STEP, check_choice, check_float, check_int
 from .base import BaseLR, check_rate, cycle_position
@@ -189,12 +189,14 @@ class LearningRateCyclic(BaseLR):
         return sorted(set(marks))
 
     def _shape(self, step: Any, cycles: Any, pos: Any, xp: Namespace) -> Any:
-        up, down = float(self.step_size_up), float(self.step_size_down)
+        up = as_float(self.step_size_up, xp, pos)
         rising = pos / up
-        if self.step_size_down == 0:
+        if is_zero(self.step_size_down):
             h = rising
         else:
-            h = xp.where(pos <= up, rising, (float(self._cycle) - pos) / down)
+            down = as_float(self.step_size_down, xp, pos)
+            fall = (as_float(self._cycle, xp, pos) - pos) / down
+            h = xp.where(pos <= up, rising, fall)
         height = self._height * h
         if self.mode == "triangular2":
             height = height * 0.5**cycles
@@ -203,9 +205,9 @@ class LearningRateCyclic(BaseLR):
         return self.start_lr + height
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
-        size = float(self._cycle)
         if xp is SCALAR:
             pos: Any
+            size = float(self._cycle)
             if isinstance(step, int):  # exact integer division
                 cycles, pos = divmod(step, self._cycle)
             else:  # fmod is exact: the position of any float step

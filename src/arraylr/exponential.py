@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._exact import exceeds_dtype
+from ._exact import as_float, exceeds_dtype
 from ._scalar import SCALAR, Array, Namespace
 from ._validation import check_bool, check_float, check_int
 from .base import BaseLR, WarmupType
@@ -189,9 +189,9 @@ class LearningRateExp(BaseLR):
             return xp.where(xp.isnan(step), step, self._flat_lr)
         if xp is not SCALAR:  # floating steps: +inf -> the floor, not NaN
             step = xp.minimum(step, self._cap)
+        size = as_float(self.decay_steps, xp, step)
         if self.smooth:
-            return self._from_exponent(step / float(self.decay_steps), xp)
-        size = float(self.decay_steps)
+            return self._from_exponent(step / size, xp)
         if xp is SCALAR:
             return self._from_exponent(step // size, xp)
         # floor(d / k) as NumPy's // forms it, (d - d mod k) / k rounded (the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._exact import exceeds_dtype
+from ._exact import as_float, exceeds_dtype
 from ._scalar import SCALAR, Array, Namespace
 from ._validation import check_bool, check_float, check_int
 from .base import BaseLR, WarmupType
@@ -123,7 +123,7 @@ class LearningRateInverseTime(BaseLR):
                 return self._from_stairs(step // self.decay_steps, xp)
             past_end = step == xp.inf  # inf // k is NaN: the stairs are infinite
             finite = xp.where(past_end, 0.0, step)
-            stairs = xp.floor_divide(finite, float(self.decay_steps))
+            stairs = xp.floor_divide(finite, as_float(self.decay_steps, xp, finite))
             return self._from_stairs(xp.where(past_end, xp.inf, stairs), xp)
         return xp.maximum(self.start_lr / (1.0 + self._slope * step), self.stop_lr)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
+from ._exact import as_float, is_zero
 from ._scalar import Namespace
 from ._validation import check_choice, check_float
 from .base import BaseLR, check_rate
@@ -188,14 +189,16 @@ class LearningRateOneCycle(BaseLR):
         return a + (b - a) * p
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
+        # up < num_steps: the fall has at least one step (and no 0 / 0)
         up, total = self.up_steps, self.num_steps
+        top = as_float(up, xp, step)
         rising = self._interpolate(
-            self.initial_lr, self.start_lr, step / float(max(up, 1)), xp
+            self.initial_lr, self.start_lr, step / (1.0 if is_zero(up) else top), xp
         )
         falling = self._interpolate(
             self.start_lr,
             self.stop_lr,
-            (step - float(up)) / float(max(total - up, 1)),
+            (step - top) / as_float(total - up, xp, step),
             xp,
         )
-        return xp.where(step < float(up), rising, falling)
+        return xp.where(step < top, rising, falling)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._exact import FLOAT32_MAX, exceeds_dtype, float_bits, split_float
+from ._exact import FLOAT32_MAX, as_float, exceeds_dtype, is_zero, split_edge
 from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_bool, check_float
 from .base import BaseLR, WarmupType, cycle_position
@@ -157,7 +157,7 @@ class LearningRatePolynomial(BaseLR):
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         total = self.decay_num_steps
-        if total == 0:
+        if is_zero(total):
             return xp.where(xp.isnan(step), step, self.start_lr)  # NaN stays NaN
         # (T - min(d, T)) / T, not 1 - min(d, T) / T: the difference is exact near
         # the end, so the fraction keeps its relative accuracy there (where a power
@@ -171,16 +171,17 @@ class LearningRatePolynomial(BaseLR):
         if xp is SCALAR:
             done = min(step, total) / total
             return self._from_remaining((total - min(step, total)) / total, xp, done)
-        hi, lo = split_float(total, float_bits(xp, step.dtype))
+        hi, lo = split_edge(total, xp, step)
         remaining = hi - xp.minimum(step, hi)
-        if lo:
+        if lo is not None:
             remaining = xp.maximum(remaining + lo, 0.0)
-        done = xp.minimum(step / float(total), 1.0) if self._log_form else None
-        return self._from_remaining(remaining / float(total), xp, done)
+        size = as_float(total, xp, step)
+        done = xp.minimum(step / size, 1.0) if self._log_form else None
+        return self._from_remaining(remaining / size, xp, done)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         total = self.decay_num_steps
-        if total == 0 or exceeds_dtype(xp, step, total):
+        if is_zero(total) or exceeds_dtype(xp, step, total):
             return super()._decay_value_integer(step, xp, dtype)
         if self.cycle:  # H - d = (T - d mod T) mod T in integers (T at d = 0)
             offset = step % total
@@ -193,8 +194,9 @@ class LearningRatePolynomial(BaseLR):
         # T - min(d, T) in integers: exact, then one rounding
         clipped = xp.minimum(step, total)
         remaining = xp.astype(total - clipped, dtype)
-        done = xp.astype(clipped, dtype) / float(total) if self._log_form else None
-        return self._from_remaining(remaining / float(total), xp, done)
+        size = as_float(total, xp, remaining)
+        done = xp.astype(clipped, dtype) / size if self._log_form else None
+        return self._from_remaining(remaining / size, xp, done)
 
     def _cycle_remaining(self, step: Any, xp: Namespace) -> tuple[Any, Any]:
         """``((H - d) / H, d / H)`` of a floating (or Python) step with

@@ -16,28 +16,39 @@ formula runs once for ``k`` members, with no Python loop over them.
 What may vary per member, and how
 ---------------------------------
 A schedule's formula reads its parameters as attributes of the schedule.  Every
-attribute is sorted into one of three kinds, once, when the population is built:
+attribute is sorted into one of four kinds, once, when the population is built:
 
 * **float values** (``start_lr``, ``stop_lr``, ``lr_min_factor``, a plateau's
   level, ``exp``'s ``_log_rate``, ...): held as one array per value, a member per
   row.  They may differ between any members.
-* **structure**: integers (``num_steps``, ``warmup_steps``, ``decay_steps``,
-  ``period``, every phase edge), strings and flags (``warmup_type``,
-  ``decay_type``, ``smooth``), child schedules, and the few floats a formula
-  tests in Python (cosine's and polynomial's ``exponent``/``power`` against 1,
-  cosine_restarts' table of peaks, cyclic's ``gamma``).  Members are put in
-  *groups* of equal structure; each group is one vectorised evaluation, and the
-  rates are put back in member order.
+* **edges**: the integer parameters of exp, cosine, wsd, constant, linear,
+  polynomial, piecewise, inverse_sqrt and inverse_time (``warmup_steps``,
+  ``num_steps``, ``decay_steps``, ``decay_phase_steps``, ``boundaries``, every
+  phase edge derived from them): held as one integer array per edge, a member
+  per row, in the widest signed integer dtype of the steps' namespace.  The
+  formula compares steps with them exactly, as it does with a single
+  schedule's Python ints: integer steps as integers, floating steps with each
+  edge rounded up to their dtype, ``T - d`` near an edge from a hi + lo split,
+  all element-wise (``arraylr._exact``).  They may differ between members, but
+  an edge that is 0 takes another code path (no warmup, no decay), so members
+  with a 0 edge and members without are evaluated apart.
+* **structure**: strings and flags (``warmup_type``, ``decay_type``,
+  ``smooth``, ``cycle``), child schedules, the integers of the periodic and
+  composite types (cyclic, cosine_restarts, onecycle, sequence, product,
+  polynomial with ``cycle=True``: their cycle positions and tables are
+  computed in Python), and the few floats a formula tests in Python (cosine's
+  and polynomial's ``exponent``/``power`` against 1, cosine_restarts' table of
+  peaks, cyclic's ``gamma``).  Members are put in *groups* of equal
+  structure; each group is one vectorised evaluation, and the rates are put
+  back in member order.
 
-Integer parameters are structure, not arrays, because the formulas compare
-steps with them *exactly* (an integer step with an integer edge, a floating
-step with the edge rounded up to its dtype, see ``arraylr._exact``), build
-plateaus and tables from them in Python, and pick a code path by them (an edge
-past the range of the step's dtype).  A population whose members differ only in
-float parameters is therefore one evaluation; one that also varies
-``warmup_steps`` over ``n`` values is ``n`` evaluations (one per distinct
-structure), each vectorised over its members, and each member's phase edges are
-exactly its own.  :attr:`Population.groups` says how many there are.
+So a sweep over ``start_lr``, ``warmup_steps`` and ``num_steps`` of a cosine
+schedule is one evaluation (two if some warmups are 0), each member's phase
+edges exactly its own; a sweep over cyclic's ``step_size_up`` is one
+evaluation per distinct value.  :attr:`Population.groups` says how many there
+are.  Where the steps' integer dtype cannot hold an edge (JAX without x64
+holds integers as int32: edges past ``2**31 - 1``), the members of a group are
+evaluated in one call per distinct set of edges instead, exactly.
 
 A population holds one schedule type: members of different types are refused
 with a ``TypeError`` naming both (build one population per type).
@@ -45,14 +56,18 @@ with a ``TypeError`` naming both (build one population per type).
 JAX
 ---
 :func:`register_jax` registers :class:`Population` and every registered
-schedule class as JAX pytrees: the float values are the leaves, the structure
-is static (auxiliary data).  A population or a schedule can then be an argument
-of a ``jax.jit`` function (a new population of the same structure reuses the
-compiled function), and ``jax.vmap`` maps over the members of a population of
-one group.  ``jax.grad`` of a loss with respect to a schedule (or a population)
-gives, in the same shape, the derivative with respect to each float value the
-formula reads *as the formula reads it*: ``start_lr`` with ``lr_min_factor``
-held fixed, say, not with ``stop_lr`` held fixed.
+schedule class as JAX pytrees: the float values are the leaves; the structure
+and the edges are static (auxiliary data: integers stay exact Python ints and
+NumPy arrays under tracing, and ``jax.grad`` needs floating leaves).  A
+population or a schedule can then be an argument of a ``jax.jit`` function (a
+new population of the same structure and edges reuses the compiled function),
+and ``jax.vmap`` maps over the members of a population whose members share
+their edges and structure (a ``TypeError`` says so otherwise: call the
+population instead, which evaluates its members together).  ``jax.grad`` of a
+loss with respect to a schedule (or a population) gives, in the same shape,
+the derivative with respect to each float value the formula reads *as the
+formula reads it*: ``start_lr`` with ``lr_min_factor`` held fixed, say, not
+with ``stop_lr`` held fixed.
 
 Gradients with respect to a config's parameters
 -----------------------------------------------
@@ -63,7 +78,13 @@ tracers, PyTorch tensors with ``requires_grad``) and derives the values the
 formula reads from them with that library's operations, as the type's
 ``__init__`` does (the table ``_DERIVE``; the tests check that both give the
 members' rates), so that ``jax.grad`` and autograd give d rate / d parameter.
-Supported types: exp, cosine, wsd, constant, linear, polynomial, inverse_sqrt.
+Supported types: exp, cosine, wsd, constant, linear, polynomial, inverse_sqrt,
+inverse_time (``decay_rate`` too), cyclic (``max_lr``), onecycle
+(``div_factor``, ``final_div_factor``) and piecewise (``start_lr``; levels given
+as ``factors`` move with it, ``values`` stay).  Not supported (a ``TypeError``):
+cosine_restarts, whose table of cycle peaks is computed in Python, and the
+composite types, whose parameters are their children's (their gradients with
+respect to the values the formula reads come from :func:`register_jax`).
 """
 
 from __future__ import annotations
@@ -86,7 +107,10 @@ from .cosine_restarts import LearningRateCosineRestarts
 from .cyclic import LearningRateCyclic
 from .exponential import LearningRateExp
 from .inverse_sqrt import LearningRateInverseSqrt
-from .polynomial import LearningRateConstant, LearningRatePolynomial
+from .inverse_time import LearningRateInverseTime
+from .onecycle import LearningRateOneCycle
+from .piecewise import LearningRatePiecewise
+from .polynomial import LearningRateConstant, LearningRateLinear, LearningRatePolynomial
 from .wsd import LearningRateWSD
 
 __all__ = ["Population", "register_jax"]
@@ -121,6 +145,50 @@ first member)."""
 
 _SKIP = frozenset({"_params", "_frozen"})
 
+_SHARED_EDGES = frozenset({"warmup_steps", "num_steps", "decay_num_steps", "_plateaus"})
+
+_EDGES: dict[type, frozenset[str]] = {
+    LearningRateConstant: _SHARED_EDGES,
+    LearningRateLinear: _SHARED_EDGES,
+    LearningRatePolynomial: _SHARED_EDGES,  # not with cycle=True (see _edges)
+    LearningRateCosine: _SHARED_EDGES,
+    LearningRateInverseSqrt: _SHARED_EDGES,
+    LearningRateWSD: _SHARED_EDGES | {"stable_steps", "decay_phase_steps"},
+    LearningRateExp: _SHARED_EDGES | {"decay_steps"},
+    LearningRateInverseTime: _SHARED_EDGES | {"decay_steps"},
+    # the formula reads the plateaus, not the boundaries they come from
+    LearningRatePiecewise: _SHARED_EDGES | {"boundaries"},
+    LearningRateCyclic: _SHARED_EDGES | {"step_size_up", "step_size_down", "_cycle"},
+    LearningRateOneCycle: _SHARED_EDGES | {"up_steps"},
+    # period_mult 1 only (see _edges): longer cycles read tables of starts
+    LearningRateCosineRestarts: _SHARED_EDGES | {"period", "_last_cycle"},
+}
+"""Integer attributes a class's formula reads through the edge functions of
+:mod:`arraylr._exact` (and ``is_zero`` for its tests), so that they may be
+integer arrays, one edge per member: members differing in them are one
+evaluation.  By exact class (a subclass may read them otherwise): every other
+integer stays structure.  ``_plateaus``: the integers in its tuples."""
+
+
+def _edges(schedule: BaseLR) -> frozenset[str]:
+    if isinstance(schedule, LearningRatePolynomial) and schedule.cycle:
+        return frozenset()  # the cycle reads T through cycle_position, in Python
+    if isinstance(schedule, LearningRateCosineRestarts) and schedule.period_mult > 1:
+        return frozenset()  # cycle starts, lengths and peaks: tables in Python
+    return _EDGES.get(type(schedule), frozenset())
+
+
+def _unread(schedule: BaseLR) -> frozenset[str]:
+    """Attributes the formula does not read for this schedule (left out of
+    its structure: members differing in them share a group)."""
+    if isinstance(schedule, LearningRateCosineRestarts) and schedule.period_mult == 1:
+        return frozenset({"_starts", "_lengths", "_peaks"})  # equal cycles: no tables
+    return frozenset()
+
+
+_INT_LIMIT = 2**63
+"""Edges at or past this (no int64 holds them) stay structure."""
+
 
 class _Free:
     """The mark of a float value held as an array in a group's key."""
@@ -141,22 +209,27 @@ def _rules(cls: type) -> dict[str, Any]:
     return rules
 
 
-def _key(value: Any, rule: Any, floats: list[float]) -> Any:
+def _key(value: Any, rule: Any, floats: list[float], ints: list[int] | None) -> Any:
     """The structure of an attribute's value, its float values (appended to
-    ``floats``) replaced by :data:`_FREE`."""
+    ``floats``) replaced by :data:`_FREE`, and, where ``ints`` is a list (an
+    edge attribute), its integers (appended to ``ints``) by ``("i", zero)``:
+    edges may differ between members of a group, but not in being 0."""
     if rule is _STRUCTURE:
         return ("v", value)
     if rule is not None:
         return ("b", bool(rule(value)))
-    return _walk(value, floats)
+    return _walk(value, floats, ints)
 
 
-def _walk(value: Any, floats: list[float]) -> Any:
+def _walk(value: Any, floats: list[float], ints: list[int] | None) -> Any:
     if type(value) is float:
         floats.append(value)
         return _FREE
+    if ints is not None and type(value) is int and abs(value) < _INT_LIMIT:
+        ints.append(value)
+        return ("i", value == 0)
     if type(value) is tuple:
-        return ("t", tuple(_walk(v, floats) for v in value))
+        return ("t", tuple(_walk(v, floats, ints) for v in value))
     try:
         hash(value)
     except TypeError:  # unhashable: a structure of its own (by identity)
@@ -164,13 +237,17 @@ def _walk(value: Any, floats: list[float]) -> Any:
     return ("v", value)
 
 
-def _fill(value: Any, key: Any, values: Iterator[Any]) -> Any:
+def _fill(value: Any, key: Any, values: Iterator[Any], ints: Iterator[Any]) -> Any:
     """``value`` with the float values marked free in ``key`` taken from
-    ``values`` in order."""
+    ``values``, and its edges from ``ints``, in order."""
     if key is _FREE:
         return next(values)
+    if key[0] == "i":
+        return next(ints)
     if key[0] == "t":
-        return tuple(_fill(v, k, values) for v, k in zip(value, key[1], strict=True))
+        return tuple(
+            _fill(v, k, values, ints) for v, k in zip(value, key[1], strict=True)
+        )
     return value
 
 
@@ -191,28 +268,34 @@ class _Stand:
         return 0
 
 
-def _structure(schedule: BaseLR) -> tuple[tuple[Any, ...], list[float]]:
-    """``(key, floats)``: the schedule's structure (equal for schedules a group
-    can hold) and its float values in the key's order."""
+def _structure(schedule: BaseLR) -> tuple[tuple[Any, ...], list[float], list[int]]:
+    """``(key, floats, ints)``: the schedule's structure (equal for schedules a
+    group can hold), its float values and its edges, in the key's order."""
     rules = _rules(type(schedule))
+    edges = _edges(schedule)
     floats: list[float] = []
+    ints: list[int] = []
     # the parameters a config gives (stop_lr or stop_lr_ratio, a decay_rate
     # given or derived): with_parameters derives a group's values from them
     given = tuple(sorted(k for k, v in schedule._params.items() if v is not None))
     parts: list[Any] = [("(given)", ("v", given))]
+    unread = _unread(schedule)
     for name in sorted(schedule.__dict__):
-        if name in _SKIP:
+        if name in _SKIP or name in unread:
             continue
-        parts.append((name, _key(schedule.__dict__[name], rules.get(name), floats)))
-    return (type(schedule), tuple(parts)), floats
+        value = schedule.__dict__[name]
+        here = ints if name in edges else None
+        parts.append((name, _key(value, rules.get(name), floats, here)))
+    return (type(schedule), tuple(parts)), floats, ints
 
 
 class _Group:
-    """Members of one structure: their indices, the key, and each float value
-    as a NumPy float64 array of one entry per member (a Python float where the
-    members share it)."""
+    """Members of one structure: their indices, the key, each float value as a
+    NumPy float64 array of one entry per member (a Python float where the
+    members share it), and each edge as a tuple of one Python int per member
+    (an int where they share it)."""
 
-    __slots__ = ("indices", "key", "stand", "values")
+    __slots__ = ("host", "indices", "ints", "key", "stand", "top", "values")
 
     def __init__(
         self,
@@ -220,33 +303,74 @@ class _Group:
         key: tuple[Any, ...],
         stand: BaseLR,
         values: tuple[Any, ...],
+        ints: tuple[Any, ...] = (),
     ) -> None:
         self.indices = indices
         self.key = key
         self.stand = stand
         self.values = values
+        self.ints = ints
+        varying = [abs(v) for column in ints if type(column) is tuple for v in column]
+        self.top = max(varying) if varying else None
+        """The largest edge that differs between members (``None``: none do)."""
+        self.host = all(isinstance(v, (float, np.ndarray)) for v in values)
+        """Whether every float value is NumPy's or Python's (not a tensor)."""
 
-    def view(self, values: Iterable[Any]) -> BaseLR:
+    def view(self, values: Iterable[Any], ints: Iterable[Any] | None = None) -> BaseLR:
         """A schedule object of the members' class whose float values are
-        ``values`` (arrays, one row per member), for the formula to read."""
+        ``values`` and whose edges are ``ints`` (arrays, one row per member;
+        by default the group's own edges, which must then be shared), for the
+        formula to read."""
         stand = self.stand
         view = object.__new__(type(stand))
         attrs = dict(stand.__dict__)
         it = iter(values)
+        edges = iter(self.ints if ints is None else ints)
         for name, key in self.key[1]:
-            if key is _FREE or key[0] == "t":
-                attrs[name] = _fill(attrs[name], key, it)
+            if key is _FREE or key[0] in "ti":
+                attrs[name] = _fill(attrs[name], key, it, edges)
         view.__dict__.update(attrs)
         return view
+
+    def split(self) -> list[_Group]:
+        """The group as groups of shared edges (one per distinct set of them),
+        for steps whose integer dtype cannot hold every edge."""
+        found: dict[tuple[int, ...], list[int]] = {}
+        for row in range(len(self.indices)):
+            edges = tuple(c[row] if type(c) is tuple else c for c in self.ints)
+            found.setdefault(edges, []).append(row)
+        return [
+            _Group(
+                tuple(self.indices[r] for r in rows),
+                self.key,
+                self.stand,
+                tuple(_rows(value, rows) for value in self.values),
+                edges,
+            )
+            for edges, rows in found.items()
+        ]
+
+
+def _rows(value: Any, rows: list[int]) -> Any:
+    """Entries ``rows`` of a group's float value (a float: shared, kept)."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, np.ndarray):
+        return value[np.asarray(rows)]
+    xp = array_api_compat.array_namespace(value)
+    index = xp.asarray(np.asarray(rows), device=_backend.xp_device(value))
+    return xp.take(value, index, axis=0)
 
 
 def _groups(members: Sequence[BaseLR]) -> tuple[_Group, ...]:
     found: dict[Any, list[int]] = {}
     floats: list[list[float]] = []
+    edges: list[list[int]] = []
     for i, member in enumerate(members):
-        key, drawn = _structure(member)
+        key, drawn, ints = _structure(member)
         found.setdefault(key, []).append(i)
         floats.append(drawn)
+        edges.append(ints)
     groups = []
     for key, indices in found.items():
         columns = zip(*(floats[i] for i in indices), strict=True)
@@ -256,7 +380,12 @@ def _groups(members: Sequence[BaseLR]) -> tuple[_Group, ...]:
             else np.asarray(column, dtype=np.float64)
             for column in columns
         )
-        groups.append(_Group(tuple(indices), key, members[indices[0]], values))
+        int_columns = zip(*(edges[i] for i in indices), strict=True)
+        ints = tuple(
+            column[0] if all(v == column[0] for v in column) else tuple(column)
+            for column in int_columns
+        )
+        groups.append(_Group(tuple(indices), key, members[indices[0]], values, ints))
     return tuple(groups)
 
 
@@ -303,17 +432,17 @@ def _wrapped(plan: Plan) -> Plan:
 # ------------------------------------------- parameters -> what a formula reads
 
 
-def _base_values(p: dict[str, Any], stand: BaseLR, stop: Any) -> dict[str, Any]:
+def _base_values(p: dict[str, Any], stand: Any, stop: Any) -> dict[str, Any]:
     """BaseLR's float values from ``start_lr``, ``stop`` and the warmup factor."""
     start = p["start_lr"]
-    factor = p.get("warmup_start_factor", stand.warmup_start_factor)
+    factor = p.get("warmup_start_factor", stand.value("warmup_start_factor"))
     warm = factor * start
     return {
         "start_lr": start,
         "stop_lr": stop,
         "warmup_start_factor": factor,
         "warmup_start_lr": warm,
-        "_warmup_slope": (start - warm) / max(stand.warmup_steps, 1),
+        "_warmup_slope": (start - warm) / stand.number("warmup_steps", minimum=1),
     }
 
 
@@ -358,8 +487,9 @@ def _derive_wsd(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
 
 def _derive_inverse_sqrt(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
     out = _base_values(p, s, _stop(p))
-    timescale = p.get("timescale", s.timescale)
-    out.update(timescale=timescale, _inverse_timescale=1.0 / timescale)
+    if "timescale" in p:  # else each member's own (from its warmup_steps)
+        timescale = p["timescale"]
+        out.update(timescale=timescale, _inverse_timescale=1.0 / timescale)
     return out
 
 
@@ -372,12 +502,61 @@ def _derive_exp(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
         rate = 1.0 + 0.0 * start
     else:
         floor = xp.maximum(stop, 1e-10)
-        rate = xp.exp(xp.log(floor / start) / (s.decay_num_steps / s.decay_steps))
+        periods = s.number("decay_num_steps") / s.number("decay_steps")
+        rate = xp.exp(xp.log(floor / start) / periods)
     out.update(
         decay_rate=rate,
         _log_rate=xp.log(rate),
         min_lr=stop,
         _flat_lr=xp.maximum(start, stop),
+    )
+    return out
+
+
+def _derive_inverse_time(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+    out = _base_values(p, s, _stop(p))
+    if "decay_rate" in p:
+        rate = p["decay_rate"]
+        out.update(decay_rate=rate, _slope=rate / s.number("decay_steps"))
+    return out
+
+
+def _derive_cyclic(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+    start = p["start_lr"]
+    top = p.get("max_lr", s.value("max_lr"))
+    out = _base_values(p, s, start)  # stop_lr: the bottom, start_lr
+    out.update(max_lr=top, _height=top - start, _plateaus=((0, None, start),))
+    return out
+
+
+def _derive_onecycle(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+    start = p["start_lr"]
+    div = p.get("div_factor", s.value("div_factor"))
+    final = p.get("final_div_factor", s.value("final_div_factor"))
+    initial = start / div
+    stop = initial / final
+    out = _base_values(p, s, stop)
+    out.update(
+        div_factor=div,
+        final_div_factor=final,
+        initial_lr=initial,
+        _plateaus=((0, None, stop),),
+    )
+    return out
+
+
+def _derive_piecewise(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+    start = p["start_lr"]
+    levels = [start]
+    if s._params["factors"] is not None:  # each level from the one before
+        for j in range(len(s.boundaries)):
+            levels.append(levels[-1] * s.given("factors", j))
+    else:
+        levels.extend(s.values("levels")[1:])
+    out = _base_values(p, s, levels[-1])
+    out.update(
+        levels=tuple(levels),
+        _plateaus=tuple((0, None, level) for level in levels[1:]),
     )
     return out
 
@@ -398,11 +577,97 @@ _DERIVE: dict[type, tuple[tuple[str, ...], Any]] = {
         ("start_lr", "stop_lr", "stop_lr_ratio", "decay_rate"),
         _derive_exp,
     ),
+    LearningRateInverseTime: (
+        ("start_lr", "stop_lr", "stop_lr_ratio", "decay_rate"),
+        _derive_inverse_time,
+    ),
+    LearningRateCyclic: (("start_lr", "max_lr"), _derive_cyclic),
+    LearningRateOneCycle: (
+        ("start_lr", "div_factor", "final_div_factor"),
+        _derive_onecycle,
+    ),
+    LearningRatePiecewise: (("start_lr",), _derive_piecewise),
 }
 """Per type: the float parameters :meth:`Population.with_parameters` takes, and
 the float values the formula reads, computed from them with ``xp`` operations
 (the arithmetic of the type's ``__init__``; ``tests/test_population.py`` checks
 that both give the same values).  Other types are not supported there yet."""
+
+
+class _Derivation:
+    """What a derivation of :data:`_DERIVE` reads of a group besides the
+    parameters given: the first member's attributes (for the tests every
+    member of a group shares: flags, which edges are 0), and per member its
+    edges (:meth:`number`) and float values (:meth:`value`), as arrays like
+    the given parameters."""
+
+    def __init__(
+        self,
+        group: _Group,
+        members: Sequence[BaseLR],
+        xp: Namespace,
+        like: Any,
+    ) -> None:
+        self._group, self._members, self._xp, self._like = group, members, xp, like
+        self._floats: dict[str, list[Any]] = {}
+        self._ints: dict[str, Any] = {}
+        values, ints = iter(group.values), iter(group.ints)
+        for name, key in group.key[1]:
+            if key is _FREE:
+                self._floats[name] = [next(values)]
+            elif key[0] == "i":
+                self._ints[name] = next(ints)
+            else:
+                self._floats[name] = [next(values) for _ in range(_free_count(key))]
+                for _ in range(_int_count(key)):
+                    next(ints)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._group.stand, name)
+
+    def _array(self, values: Any) -> Any:
+        array = np.asarray(values, dtype=np.float64)
+        if self._like is None:
+            return array
+        like = self._like
+        return self._xp.asarray(
+            array, dtype=like.dtype, device=_backend.xp_device(like)
+        )
+
+    def number(self, name: str, minimum: int | None = None) -> Any:
+        """Edge ``name`` of every member (an int where they share it)."""
+        column = self._ints.get(name, getattr(self._group.stand, name))
+        if type(column) is int:
+            return column if minimum is None else max(column, minimum)
+        values = np.asarray(column, dtype=np.float64)
+        return self._array(values if minimum is None else np.maximum(values, minimum))
+
+    def value(self, name: str) -> Any:
+        """Float value ``name`` of every member (a float where they share it)."""
+        return self.values(name)[0]
+
+    def values(self, name: str) -> list[Any]:
+        """The float values of attribute ``name`` (a tuple's, in order) of
+        every member (floats where they share them)."""
+        columns = self._floats.get(name)
+        if columns is None:
+            return [getattr(self._group.stand, name)]
+        return [c if isinstance(c, float) else self._array(c) for c in columns]
+
+    def given(self, name: str, index: int) -> Any:
+        """Entry ``index`` of list parameter ``name`` as each member's config
+        gives it."""
+        return self._array([float(m._params[name][index]) for m in self._members])
+
+
+def _int_count(key: Any) -> int:
+    if key is _FREE:
+        return 0
+    if key[0] == "i":
+        return 1
+    if key[0] == "t":
+        return sum(_int_count(k) for k in key[1])
+    return 0
 
 
 def _collect(value: Any, key: Any, out: list[Any]) -> None:
@@ -420,6 +685,15 @@ def _free_count(key: Any) -> int:
     if key[0] == "t":
         return sum(_free_count(k) for k in key[1])
     return 0
+
+
+def _mapped_edges() -> TypeError:
+    return TypeError(
+        "this population's members differ in integer parameters (edges such as "
+        "warmup_steps), which are static: jax.vmap maps only over float values. "
+        "Call the population instead (its members are one evaluation), or vmap "
+        "over a population whose members share them"
+    )
 
 
 class Population:
@@ -676,9 +950,11 @@ class Population:
 
         ``start_lr``, and ``stop_lr`` or ``stop_lr_ratio`` (whichever every
         member was given), ``warmup_start_factor`` where no member's is 0,
-        ``decay_rate`` (exp, where given) and ``timescale`` (inverse_sqrt,
-        where given).  Types: exp, cosine, wsd, constant, linear, polynomial,
-        inverse_sqrt (others raise ``TypeError``).
+        ``decay_rate`` (exp where given, inverse_time), ``timescale``
+        (inverse_sqrt, where given), ``max_lr`` (cyclic), ``div_factor`` and
+        ``final_div_factor`` (onecycle).  Types: exp, cosine, wsd, constant,
+        linear, polynomial, inverse_sqrt, inverse_time, cyclic, onecycle,
+        piecewise (others raise ``TypeError``).
         """
         return self._float_parameters()
 
@@ -772,7 +1048,8 @@ class Population:
                 )
             if "stop_lr_ratio" in p and "stop_lr" not in values:
                 del p["stop_lr"]  # the config's ratio moves stop_lr with start_lr
-            derived = derive(p, stand, xp)
+            rows_members = [members[i] for i in rows]
+            derived = derive(p, _Derivation(group, rows_members, xp, like), xp)
             it = iter(group.values)
             for name, key in group.key[1]:
                 taken = [next(it) for _ in range(_free_count(key))]
@@ -795,7 +1072,13 @@ class Population:
 
     def _aux(self) -> tuple[Any, ...]:
         return tuple(
-            (group.indices, group.key, _Stand(group.stand), len(group.values))
+            (
+                group.indices,
+                group.key,
+                _Stand(group.stand),
+                len(group.values),
+                group.ints,
+            )
             for group in self._groups
         )
 
@@ -804,9 +1087,9 @@ class Population:
         population = object.__new__(Population)
         it = iter(leaves)
         groups = []
-        for indices, key, stand, count in aux:
+        for indices, key, stand, count, ints in aux:
             values = tuple(itertools.islice(it, count))
-            groups.append(_Group(indices, key, stand.schedule, values))
+            groups.append(_Group(indices, key, stand.schedule, values, ints))
         population._members = None
         population._groups = tuple(groups)
         return population
@@ -837,9 +1120,7 @@ class Population:
         route, plan, array, _ = _backend.prepare(step, dtype)
         if route == HOST:
             if all(
-                isinstance(v, (float, np.ndarray))
-                for group in self._groups
-                for v in group.values
+                group.host for group in self._groups
             ):  # a small PyTorch CPU tensor: NumPy on its memory, as a single
                 # schedule takes it (a PyTorch operation costs more to dispatch
                 # than the few elements it computes)
@@ -852,9 +1133,13 @@ class Population:
 
     __call__ = value
 
-    def _arrays(self, group: _Group, plan: Plan, array: Array) -> list[Any]:
+    def _arrays(
+        self, group: _Group, plan: Plan, array: Array
+    ) -> tuple[list[Any], list[Any]]:
         """The group's float values as arrays of the step's namespace, compute
-        dtype and device, shaped ``(k, 1, ..., 1)`` against the steps."""
+        dtype and device, and its edges as arrays of its widest signed integer
+        dtype, shaped ``(k, 1, ..., 1)`` against the steps (shared values stay
+        Python numbers)."""
         xp = plan.xp
         device = _backend.xp_device(array)
         ones = (1,) * array.ndim
@@ -868,47 +1153,82 @@ class Population:
             elif value.dtype != plan.compute:
                 value = xp.astype(value, plan.compute)
             out.append(xp.reshape(value, (*value.shape, *ones)))
-        return out
+        ints: list[Any] = []
+        for column in group.ints:
+            if type(column) is int:
+                ints.append(column)
+                continue
+            edges = xp.asarray(
+                np.asarray(column, dtype=np.int64), dtype=plan.wide_int, device=device
+            )
+            ints.append(xp.reshape(edges, (len(column), *ones)))
+        return out, ints
 
     def _prepared(
-        self, index: int, plan: Plan, array: Array
+        self, index: Any, group: _Group, plan: Plan, array: Array
     ) -> tuple[BaseLR, tuple[int, ...]]:
-        """Group ``index``'s view (its float values as arrays against steps of
-        ``array.ndim`` axes) and the shape of its member axes; remembered per
-        plan where the values are NumPy's (the plans of NumPy and PyTorch
-        arrays are cached objects: a training loop's step pays for none of it)."""
-        group = self._groups[index]
+        """The view of ``group`` (unit ``index`` of :meth:`_units`: its float
+        values and edges as arrays against steps of ``array.ndim`` axes) and
+        the shape of its member axes; remembered per plan where the values are
+        NumPy's (the plans of NumPy and PyTorch arrays are cached objects: a
+        training loop's step pays for none of it)."""
         # remembered for NumPy arrays and PyTorch tensors only, whose plans are
         # cached objects (a JAX step gets a fresh plan: nothing would be reused)
         kind = type(array)
-        host = (kind is np.ndarray or kind.__module__ == "torch") and all(
-            isinstance(v, (float, np.ndarray)) for v in group.values
-        )
-        cache: dict[tuple[int, int, int], Any] = self.__dict__.setdefault("_views", {})
+        host = (kind is np.ndarray or kind.__module__ == "torch") and group.host
+        cache: dict[tuple[Any, int, int], Any] = self.__dict__.setdefault("_views", {})
         key = (index, id(plan), array.ndim)
         if host:
             hit = cache.get(key)
             if hit is not None and hit[0] is plan:
                 return hit[1], hit[2]
-        params = self._arrays(group, plan, array)
+        params, ints = self._arrays(group, plan, array)
         lead = next(
             (tuple(p.shape[: p.ndim - array.ndim]) for p in params
              if not isinstance(p, float)),
             (len(group.indices),),
         )  # fmt: skip
-        view = group.view(params)
+        if group.top is not None and lead != (len(group.indices),):
+            raise _mapped_edges()
+        view = group.view(params, ints)
         if host:
             if len(cache) >= 64:
                 cache.clear()
             cache[key] = (plan, view, lead)
         return view, lead
 
+    def _units(self, plan: Plan) -> list[tuple[Any, _Group]]:
+        """The evaluations a call makes: a group each, or, where the steps'
+        widest integer dtype cannot hold a group's edges (int32: JAX without
+        x64, edges past 2**31 - 1), one per distinct set of edges in it."""
+        units: list[tuple[Any, _Group]] = []
+        for index, group in enumerate(self._groups):
+            top = group.top
+            if top is not None and any(
+                not isinstance(v, float) and tuple(v.shape[:1]) != (len(group.indices),)
+                for v in group.values
+            ):
+                raise _mapped_edges()
+            if (
+                top is None
+                or top <= 2**31 - 1
+                or top <= int(plan.xp.iinfo(plan.wide_int).max)
+            ):
+                units.append((index, group))
+            else:
+                parts = self.__dict__.setdefault("_splits", {})
+                if index not in parts:
+                    parts[index] = group.split()
+                units.extend(((index, j), part) for j, part in enumerate(parts[index]))
+        return units
+
     def _rates(self, plan: Plan, array: Array) -> Array:
         xp = plan.xp
         inner = _wrapped(plan)
         pieces = []
-        for index in range(len(self._groups)):
-            view, lead = self._prepared(index, plan, array)
+        units = self._units(plan)
+        for index, group in units:
+            view, lead = self._prepared(index, group, plan, array)
             step = xp.reshape(array, (*((1,) * len(lead)), *array.shape))
             rates = type(view)._compose(view, inner, step)
             shape = (*lead, *array.shape)
@@ -919,7 +1239,7 @@ class Population:
             pieces.append(rates)
         if len(pieces) == 1:
             return pieces[0]
-        order = [i for group in self._groups for i in group.indices]
+        order = [i for _, group in units for i in group.indices]
         inverse = np.empty(len(order), dtype=np.int64)
         inverse[np.asarray(order)] = np.arange(len(order))
         joined = xp.concat(pieces, axis=0)
@@ -931,13 +1251,13 @@ class Population:
 
 
 def _flatten_schedule(schedule: BaseLR) -> tuple[tuple[Any, ...], Any]:
-    key, floats = _structure(schedule)
-    return tuple(floats), (key, _Stand(schedule))
+    key, floats, ints = _structure(schedule)
+    return tuple(floats), (key, tuple(ints), _Stand(schedule))
 
 
 def _unflatten_schedule(aux: Any, leaves: Iterable[Any]) -> BaseLR:
-    key, stand = aux
-    group = _Group((0,), key, stand.schedule, ())
+    key, ints, stand = aux
+    group = _Group((0,), key, stand.schedule, (), ints)
     return group.view(leaves)
 
 

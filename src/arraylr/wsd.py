@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from ._exact import FLOAT32_MAX, FLOAT32_TINY, exceeds_dtype, float_bits, split_float
+from ._exact import FLOAT32_MAX, FLOAT32_TINY, as_float, exceeds_dtype, split_edge
 from ._scalar import SCALAR, Array, Namespace, zero_safe
 from ._validation import check_choice, check_float, check_int, short_repr
 from .base import BaseLR, WarmupType
@@ -182,21 +182,19 @@ class LearningRateWSD(BaseLR):
         if xp is SCALAR:
             into = step - self.stable_steps
         else:  # d - S with S split into hi + lo: one rounding near the edge
-            hi, lo = split_float(self.stable_steps, float_bits(xp, step.dtype))
+            hi, lo = split_edge(self.stable_steps, xp, step)
             into = step - hi
-            if lo:
+            if lo is not None:
                 into = into - lo
-        return self._from_tau(
-            xp.clip(into / float(self.decay_phase_steps), 0.0, 1.0), xp
-        )
+        size = as_float(self.decay_phase_steps, xp, step)
+        return self._from_tau(xp.clip(into / size, 0.0, 1.0), xp)
 
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         if exceeds_dtype(xp, step, self.stable_steps):
             return super()._decay_value_integer(step, xp, dtype)
         into = xp.astype(step - self.stable_steps, dtype)  # exact, then rounded
-        return self._from_tau(
-            xp.clip(into / float(self.decay_phase_steps), 0.0, 1.0), xp
-        )
+        size = as_float(self.decay_phase_steps, xp, into)
+        return self._from_tau(xp.clip(into / size, 0.0, 1.0), xp)
 
     def _from_tau(self, tau: Any, xp: Namespace) -> Any:
         lr0, lr_end = self.start_lr, self.stop_lr

@@ -392,12 +392,23 @@ def schedules(
 
 @st.composite
 def _variant(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` with some float parameters scaled and, sometimes, warmup_steps
-    redrawn: a member that often shares the structure of ``config``."""
+    """``config`` with some float parameters scaled and, sometimes, integer
+    parameters (``warmup_steps``, ``num_steps``, ``decay_steps``, ...) moved: a
+    member that shares the structure of ``config`` or differs in its edges."""
     out = dict(config)
     for key, value in config.items():
         if type(value) is float and value > 0 and draw(st.booleans()):
             out[key] = value * draw(st.sampled_from([0.5, 1.0]) | st.floats(0.25, 1.0))
+        elif type(value) is int and value > 0 and draw(st.integers(0, 3)) == 0:
+            out[key] = max(1, value + draw(st.integers(-value // 2, value)))
+        elif (
+            isinstance(value, (list, tuple))
+            and value
+            and all(type(v) is int and v > 0 for v in value)
+            and draw(st.integers(0, 3)) == 0
+        ):  # boundaries: all moved by one offset (kept increasing)
+            shift = draw(st.integers(-min(value) // 2, min(value)))
+            out[key] = [v + shift for v in value]
     n = config.get("num_steps")
     if not isinstance(n, int):
         return out
