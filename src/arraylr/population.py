@@ -367,10 +367,10 @@ def _groups(members: Sequence[BaseLR]) -> tuple[_Group, ...]:
     floats: list[list[float]] = []
     edges: list[list[int]] = []
     for i, member in enumerate(members):
-        key, drawn, ints = _structure(member)
+        key, drawn, drawn_ints = _structure(member)
         found.setdefault(key, []).append(i)
         floats.append(drawn)
-        edges.append(ints)
+        edges.append(drawn_ints)
     groups = []
     for key, indices in found.items():
         columns = zip(*(floats[i] for i in indices), strict=True)
@@ -381,7 +381,7 @@ def _groups(members: Sequence[BaseLR]) -> tuple[_Group, ...]:
             for column in columns
         )
         int_columns = zip(*(edges[i] for i in indices), strict=True)
-        ints = tuple(
+        ints: tuple[Any, ...] = tuple(
             column[0] if all(v == column[0] for v in column) else tuple(column)
             for column in int_columns
         )
