@@ -106,8 +106,6 @@ def test_float_variants_are_one_evaluation(kind: str) -> None:
     swept = {"start_lr": [1e-3, 2e-3, 5e-4, 1.5e-3]}
     if kind == "cyclic":  # start_lr is the bottom, max_lr the top
         swept = {"max_lr": [1e-3, 2e-3, 5e-4, 1.5e-3]}
-    if kind == "cosine_restarts":  # the table of peaks is structure
-        swept = {"stop_lr": [1e-5, 2e-5, 0.0, 1e-4]}
     if kind == "sequence":  # children are structure
         swept = {"num_steps": [1000, 1000, 1000, 1000]}
     population = Population.sweep({"type": kind, **config}, **swept)

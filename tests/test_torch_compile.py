@@ -168,3 +168,44 @@ def test_python_int_steps_do_not_break_the_graph(period_mult: int) -> None:
     compiled = torch.compile(lambda s: lr(s), fullgraph=True, backend="eager")
     for step in (0, 9, 10, 29, 30, 31, 500, 999):
         assert float(compiled(step)) == pytest.approx(lr(step), rel=1e-12)
+
+
+def test_a_population_compiles_once() -> None:
+    """Populations (members differing in float parameters and integer edges)
+    in one compiled function of a 0-d step tensor: one compilation over 300
+    steps with eager NumPy and PyTorch calls in between (each fills a cache
+    the traced call must not read), the rates those of the eager call."""
+    from torch._dynamo.testing import CompileCounter
+
+    from arraylr import Population
+
+    torch._dynamo.reset()
+    base = {"start_lr": 1e-3, "num_steps": N}
+    populations = [
+        Population.sweep(
+            {"type": "cosine", "stop_lr": 1e-5, **base},
+            start_lr=[1e-3, 2e-3, 3e-3],
+            warmup_steps=[0, 50, 100],
+        ),
+        Population.sweep(
+            {"type": "cyclic", "max_lr": 1e-2, **base}, step_size_up=[50, 100, 70]
+        ),
+        Population.sweep(
+            {"type": "exp", "stop_lr": 1e-5, **base}, decay_steps=[50, 100, 70]
+        ),
+    ]
+    counter = CompileCounter()
+    compiled = torch.compile(
+        lambda t: [p(t) for p in populations], fullgraph=True, backend=counter
+    )
+    step = torch.zeros((), dtype=torch.int64)
+    for k in range(300):
+        step.fill_(k)
+        rates = compiled(step)
+        if k % 37 == 0:
+            for population, rate in zip(populations, rates, strict=True):
+                want = population(np.int64(k))
+                np.testing.assert_allclose(rate.numpy(), want, rtol=0, atol=1e-18)
+        populations[k % 3](torch.arange(3.0))
+        populations[k % 3](np.arange(3))
+    assert counter.frame_count == 1

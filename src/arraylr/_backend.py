@@ -342,7 +342,7 @@ class Plan:
 _PLANS: dict[tuple[Any, ...], Plan] = {}
 
 
-def _is_traced(step: Any) -> bool:
+def is_traced(step: Any) -> bool:
     """Whether ``step`` is a PyTorch tensor being traced by ``torch.compile``.
 
     Its plan is then made afresh, never read from or written to this module's
@@ -553,7 +553,7 @@ def prepare(
     NumPy route of small tensors nor blocks, so that the rates are those of the
     expression the caller is in, whatever size of block it was handed.
     """
-    traced = _is_traced(step)
+    traced = is_traced(step)
     key = None if traced else _plan_key(step, dtype)
     try:
         plan = None if key is None else _PLANS.get(key)

@@ -412,8 +412,10 @@ class _Broadcasting:
 _WRAPPED: dict[int, tuple[Plan, Plan]] = {}
 
 
-def _wrapped(plan: Plan) -> Plan:
-    cached = _WRAPPED.get(id(plan))
+def _wrapped(plan: Plan, traced: bool = False) -> Plan:
+    """``plan`` with the broadcasting namespace (remembered per plan, except
+    for a step ``torch.compile`` traces: dynamo would guard on the cache)."""
+    cached = None if traced else _WRAPPED.get(id(plan))
     if cached is not None and cached[0] is plan:
         return cached[1]
     wrapped = Plan(
@@ -424,7 +426,7 @@ def _wrapped(plan: Plan) -> Plan:
         plan.kind,
         plan.widen,
     )
-    if len(_WRAPPED) < 256:
+    if not traced and len(_WRAPPED) < 256:
         _WRAPPED[id(plan)] = (plan, wrapped)
     return wrapped
 
@@ -1129,7 +1131,8 @@ class Population:
             # values held as tensors (with_parameters): PyTorch's operations
             route, plan, array, _ = _backend.prepare(step, dtype, inner=True)
         # one expression (no blocks: the member axis is the population's own)
-        return _backend.finish(plan, array, self._rates(plan, array), None)
+        traced = _backend.is_traced(array)
+        return _backend.finish(plan, array, self._rates(plan, array, traced), None)
 
     __call__ = value
 
@@ -1165,7 +1168,7 @@ class Population:
         return out, ints
 
     def _prepared(
-        self, index: Any, group: _Group, plan: Plan, array: Array
+        self, index: Any, group: _Group, plan: Plan, array: Array, traced: bool
     ) -> tuple[BaseLR, tuple[int, ...]]:
         """The view of ``group`` (unit ``index`` of :meth:`_units`: its float
         values and edges as arrays against steps of ``array.ndim`` axes) and
@@ -1175,7 +1178,11 @@ class Population:
         # remembered for NumPy arrays and PyTorch tensors only, whose plans are
         # cached objects (a JAX step gets a fresh plan: nothing would be reused)
         kind = type(array)
-        host = (kind is np.ndarray or kind.__module__ == "torch") and group.host
+        host = (
+            (kind is np.ndarray or kind.__module__ == "torch")
+            and group.host
+            and not traced
+        )
         cache: dict[tuple[Any, int, int], Any] = self.__dict__.setdefault("_views", {})
         key = (index, id(plan), array.ndim)
         if host:
@@ -1197,7 +1204,7 @@ class Population:
             cache[key] = (plan, view, lead)
         return view, lead
 
-    def _units(self, plan: Plan) -> list[tuple[Any, _Group]]:
+    def _units(self, plan: Plan, traced: bool) -> list[tuple[Any, _Group]]:
         """The evaluations a call makes: a group each, or, where the steps'
         widest integer dtype cannot hold a group's edges (int32: JAX without
         x64, edges past 2**31 - 1), one per distinct set of edges in it."""
@@ -1216,19 +1223,19 @@ class Population:
             ):
                 units.append((index, group))
             else:
-                parts = self.__dict__.setdefault("_splits", {})
+                parts = {} if traced else self.__dict__.setdefault("_splits", {})
                 if index not in parts:
                     parts[index] = group.split()
                 units.extend(((index, j), part) for j, part in enumerate(parts[index]))
         return units
 
-    def _rates(self, plan: Plan, array: Array) -> Array:
+    def _rates(self, plan: Plan, array: Array, traced: bool = False) -> Array:
         xp = plan.xp
-        inner = _wrapped(plan)
+        inner = _wrapped(plan, traced)
         pieces = []
-        units = self._units(plan)
+        units = self._units(plan, traced)
         for index, group in units:
-            view, lead = self._prepared(index, group, plan, array)
+            view, lead = self._prepared(index, group, plan, array, traced)
             step = xp.reshape(array, (*((1,) * len(lead)), *array.shape))
             rates = type(view)._compose(view, inner, step)
             shape = (*lead, *array.shape)
