@@ -304,12 +304,13 @@ class BaseLR(Parameters):
         self.num_steps = num_steps
         self.warmup_steps = warmup_steps
         self.warmup_start_factor = factor
-        self.warmup_start_lr = factor * start_lr
+        self.warmup_start_lr, self._warmup_slope = self._warmup_line(
+            start_lr, factor, max(warmup_steps, 1)
+        )
         # a flag rather than a test of warmup_start_lr in _warmup_value, so that a
         # population (arraylr.population) can hold warmup_start_lr as an array
         self._warmup_from_zero = self.warmup_start_lr == 0
         self.decay_num_steps = num_steps - warmup_steps
-        self._warmup_slope = (start_lr - self.warmup_start_lr) / max(warmup_steps, 1)
         self.warmup_type = (
             "linear"
             if warmup_type is None
@@ -317,6 +318,18 @@ class BaseLR(Parameters):
         )
 
     # ------------------------------------------------------------------ formulas
+
+    @staticmethod
+    def _warmup_line(start_lr: Any, factor: Any, width: Any) -> tuple[Any, Any]:
+        r"""``(warmup_start_lr, slope)``: :math:`\eta_w = f \eta_0` and the linear
+        warmup's slope :math:`(\eta_0 - \eta_w) / \max(W, 1)` (``width``).
+
+        The derived values of a family are computed in one place each, from
+        Python floats in ``__init__`` and from arrays (JAX tracers, tensors with
+        ``requires_grad``) for :meth:`arraylr.Population.with_parameters`.
+        """
+        warm = factor * start_lr
+        return warm, (start_lr - warm) / width
 
     @abstractmethod
     def _decay_value(self, step: Any, xp: Namespace) -> Any:

@@ -101,19 +101,26 @@ class LearningRateCosine(BaseLR):
             if exponent is None
             else check_float("exponent", exponent, positive=True)
         )
-        self.lr_min_factor = self.stop_lr / self.start_lr
+        self.lr_min_factor, self._half_span, floor = self._floor_terms(
+            self.start_lr, self.stop_lr
+        )
         # 2p as every dtype holds it (|sin| <= 1: the same rates for any 2p past
         # float32's range, without NumPy's "overflow encountered in cast")
         self._double_exponent = min(2.0 * self.exponent, FLOAT32_MAX)
         self._log_form = self.exponent > 4
         if self._log_form:  # exp(2p log1p(...)) is 0 from here on, and 2p x finite
             self._double_exponent = min(2.0 * self.exponent, 2.0**100)
-        self._half_span = 0.5 * (1 - self.lr_min_factor)
         self._total = float(self.decay_num_steps)
         if self.decay_num_steps > 0:  # exactly start_lr * f from T on
-            self._plateaus = (
-                (self.decay_num_steps, None, self.start_lr * self.lr_min_factor),
-            )
+            self._plateaus = ((self.decay_num_steps, None, floor),)
+
+    @staticmethod
+    def _floor_terms(start_lr: Any, stop_lr: Any) -> tuple[Any, Any, Any]:
+        """``(f, h, floor)``: ``lr_min_factor = stop_lr / start_lr``, the half
+        span ``(1 - f) / 2`` and the rate from the end of the decay on,
+        ``start_lr * f`` (Python floats or arrays, see ``BaseLR._warmup_line``)."""
+        factor = stop_lr / start_lr
+        return factor, 0.5 * (1 - factor), start_lr * factor
 
     @property
     def final_lr(self) -> float:

@@ -134,9 +134,10 @@ class LearningRateExp(BaseLR):
         else:
             # NumPy's float64 exp/log, not math's: with r close to 1, r**e amplifies
             # a one-ulp difference in r by e, and the reference uses NumPy's.
-            floor = max(self.stop_lr, 1e-10)
-            ratio = np.float64(floor / self.start_lr)
-            rate = float(np.exp(np.log(ratio) / (total / decay_steps)))
+            start = np.float64(self.start_lr)
+            rate = float(
+                self._derived_rate(start, self.stop_lr, total / decay_steps, np)
+            )
             if rate > 1:
                 why = (
                     f"stop_lr={self.stop_lr!r} is above start_lr={self.start_lr!r}"
@@ -156,19 +157,46 @@ class LearningRateExp(BaseLR):
         self._grows = self._log_rate > 0
         self._flat = self._log_rate == 0
         self._flat_lr = max(self.start_lr, self.min_lr)
-        # decay steps from which the rate is at its floor (or underflows to 0):
-        # larger floating steps, +inf among them, are evaluated there
-        depth = math.log(self.start_lr) - math.log(5e-324) + 50
-        if self._log_rate < 0 and math.isfinite(depth / -self._log_rate):
-            self._cap = math.ceil(depth / -self._log_rate) * float(decay_steps)
-        else:
-            self._cap = math.inf
-        # growth: an exponent from which start_lr * r**e is above stop_lr, and
-        # the decay steps from which the exponent is past it
-        rise = math.log(max(self.stop_lr, self.start_lr)) - math.log(self.start_lr)
-        self._top = (rise + 1) / self._log_rate if self._log_rate > 0 else math.inf
-        if self._log_rate > 0 and math.isfinite(self._top * decay_steps):
-            self._cap = (math.ceil(self._top) + 1) * float(decay_steps)
+        self._cap, self._top = math.inf, math.inf
+        if not self._flat:
+            with np.errstate(over="ignore", divide="ignore"):
+                cap, top = self._limits(
+                    np.float64(self.start_lr),
+                    self.stop_lr,
+                    np.float64(self._log_rate),
+                    float(decay_steps),
+                    self._grows,
+                    np,
+                )
+            self._cap, self._top = float(cap), float(top)
+
+    @staticmethod
+    def _derived_rate(start_lr: Any, stop_lr: Any, periods: Any, xp: Namespace) -> Any:
+        """The decay_rate that takes ``start_lr`` to ``max(stop_lr, 1e-10)`` in
+        ``periods`` stairs, ``exp(log(floor / start_lr) / periods)``.
+
+        NumPy's float64 exp/log in ``__init__``, not math's: with r close to 1,
+        r**e amplifies a one-ulp difference in r by e, and the reference uses
+        NumPy's.  Arrays of any library for a population's parameters
+        (``BaseLR._warmup_line``)."""
+        floor = xp.maximum(stop_lr, 1e-10)
+        return xp.exp(xp.log(floor / start_lr) / periods)
+
+    @staticmethod
+    def _limits(
+        start_lr: Any, stop_lr: Any, log_rate: Any, size: Any, grows: bool, xp: Any
+    ) -> tuple[Any, Any]:
+        """``(cap, top)`` of a rate that moves (``log_rate != 0``): the decay
+        steps from which the rate is at its floor (or underflows to 0), where
+        larger floating steps, +inf among them, are evaluated; and, for
+        growth, an exponent from which ``start_lr * r**e`` is above stop_lr
+        (the cap then the decay steps past it; ``top`` inf for a decay)."""
+        if grows:
+            rise = xp.log(xp.maximum(stop_lr, start_lr)) - xp.log(start_lr)
+            top = (rise + 1) / log_rate
+            return (xp.ceil(top) + 1) * size, top
+        depth = xp.log(start_lr) - math.log(5e-324) + 50
+        return xp.ceil(depth / -log_rate) * size, math.inf
 
     @property
     def final_lr(self) -> float:

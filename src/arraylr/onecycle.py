@@ -104,7 +104,8 @@ class LearningRateOneCycle(BaseLR):
             peak / div / final,
             f"with start_lr={peak!r} and div_factor={div!r} gives the final rate",
         )
-        super().__init__(peak, num_steps, stop_lr=peak / div / final)
+        initial, stop = self._ends(peak, div, final)
+        super().__init__(peak, num_steps, stop_lr=stop)
         if self.num_steps == 0:
             raise ValueError("onecycle needs num_steps > 0, got num_steps=0")
         pct = check_float("pct_start", pct_start, nonnegative=True)
@@ -116,7 +117,7 @@ class LearningRateOneCycle(BaseLR):
         self.div_factor = div
         self.final_div_factor = final
         self.anneal = check_choice("anneal", anneal, get_args(Anneal))
-        self.initial_lr = peak / div
+        self.initial_lr = initial
         self.up_steps = int(pct * self.num_steps)
         self._plateaus = ((self.num_steps, None, self.stop_lr),)
 
@@ -175,6 +176,14 @@ class LearningRateOneCycle(BaseLR):
             config["warmup_start_factor"] = high / low
             config["warmup_type"] = "cosine" if self.anneal == "cos" else "linear"
         return BaseLR(**config)  # type: ignore[abstract]
+
+    @staticmethod
+    def _ends(peak: Any, div: Any, final: Any) -> tuple[Any, Any]:
+        """``(initial_lr, final rate)``: ``peak / div`` and ``peak / div /
+        final`` (Python floats, or arrays for a population's parameters, see
+        ``BaseLR._warmup_line``)."""
+        initial = peak / div
+        return initial, initial / final
 
     @property
     def scale(self) -> float:

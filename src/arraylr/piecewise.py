@@ -90,14 +90,17 @@ class LearningRatePiecewise(BaseLR):
                 f"{name} needs one entry per boundary ({len(marks)}), got "
                 f"{name}={list(given)!r}"
             )
-        levels = [check_float("start_lr", start_lr, positive=True)]
-        for i, item in enumerate(given):
-            if values is not None:
+        start = check_float("start_lr", start_lr, positive=True)
+        if values is not None:
+            levels = [start]
+            for i, item in enumerate(given):
                 levels.append(check_float(f"values[{i}]", item, nonnegative=True))
-            else:
-                levels.append(
-                    levels[-1] * check_float(f"factors[{i}]", item, positive=True)
-                )
+        else:
+            checked = [
+                check_float(f"factors[{i}]", item, positive=True)
+                for i, item in enumerate(given)
+            ]
+            levels = self._levels_of(start, checked)
         for i, level in enumerate(levels[1:]):
             if values is not None:
                 check_rate(f"values[{i}]", given[i], level)
@@ -132,6 +135,16 @@ class LearningRatePiecewise(BaseLR):
             (b - w, None if e is None else e - w, v)
             for b, e, v in zip(marks, ends, levels[1:], strict=True)
         )
+
+    @staticmethod
+    def _levels_of(start_lr: Any, factors: Sequence[Any]) -> list[Any]:
+        """The levels of ``factors``: ``start_lr``, then each level the one
+        before times its factor (Python floats, or arrays for a population's
+        parameters, see ``BaseLR._warmup_line``)."""
+        levels = [start_lr]
+        for factor in factors:
+            levels.append(levels[-1] * factor)
+        return levels
 
     @property
     def scale(self) -> float:

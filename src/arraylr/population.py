@@ -98,7 +98,6 @@ import numpy as np
 
 from . import _backend
 from ._backend import HOST, Plan
-from ._exact import FLOAT32_MAX
 from ._scalar import Array, Namespace
 from ._validation import short_repr
 from .base import BaseLR
@@ -438,13 +437,14 @@ def _base_values(p: dict[str, Any], stand: Any, stop: Any) -> dict[str, Any]:
     """BaseLR's float values from ``start_lr``, ``stop`` and the warmup factor."""
     start = p["start_lr"]
     factor = p.get("warmup_start_factor", stand.value("warmup_start_factor"))
-    warm = factor * start
+    width = stand.number("warmup_steps", minimum=1)
+    warm, slope = BaseLR._warmup_line(start, factor, width)
     return {
         "start_lr": start,
         "stop_lr": stop,
         "warmup_start_factor": factor,
         "warmup_start_lr": warm,
-        "_warmup_slope": (start - warm) / stand.number("warmup_steps", minimum=1),
+        "_warmup_slope": slope,
     }
 
 
@@ -456,17 +456,19 @@ def _stop(p: dict[str, Any]) -> Any:
 
 def _derive_cosine(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
     out = _base_values(p, s, _stop(p))
-    factor = out["stop_lr"] / out["start_lr"]
-    out.update(lr_min_factor=factor, _half_span=0.5 * (1 - factor))
+    factor, half, floor = LearningRateCosine._floor_terms(
+        out["start_lr"], out["stop_lr"]
+    )
+    out.update(lr_min_factor=factor, _half_span=half)
     if s.decay_num_steps > 0:
-        out["_plateaus"] = ((s.decay_num_steps, None, out["start_lr"] * factor),)
+        out["_plateaus"] = ((0, None, floor),)
     return out
 
 
 def _derive_polynomial(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
     out = _base_values(p, s, _stop(p))
     if s.decay_num_steps > 0:
-        out["_plateaus"] = ((s.decay_num_steps, None, out["stop_lr"]),)
+        out["_plateaus"] = ((0, None, out["stop_lr"]),)
     return out
 
 
@@ -477,12 +479,10 @@ def _derive_constant(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]
 def _derive_wsd(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
     out = _base_values(p, s, _stop(p))
     if hasattr(s, "_ratio"):  # inverse_linear: larger rate / smaller rate
-        start, stop = out["start_lr"], out["stop_lr"]
-        ratio = xp.maximum(start, stop) / xp.minimum(start, stop)
-        out["_ratio"] = xp.minimum(ratio, FLOAT32_MAX)
-    plateaus: list[Any] = [(s.decay_num_steps, None, out["stop_lr"])]
+        out["_ratio"] = LearningRateWSD._ratio_of(out["start_lr"], out["stop_lr"], xp)
+    plateaus: list[Any] = [(0, None, out["stop_lr"])]
     if s.stable_steps > 0:
-        plateaus.insert(0, (0, s.stable_steps, out["start_lr"]))
+        plateaus.insert(0, (0, 0, out["start_lr"]))
     out["_plateaus"] = tuple(plateaus)
     return out
 
@@ -503,15 +503,19 @@ def _derive_exp(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
     elif s.decay_num_steps == 0:
         rate = 1.0 + 0.0 * start
     else:
-        floor = xp.maximum(stop, 1e-10)
         periods = s.number("decay_num_steps") / s.number("decay_steps")
-        rate = xp.exp(xp.log(floor / start) / periods)
+        rate = LearningRateExp._derived_rate(start, stop, periods, xp)
+    log_rate = xp.log(rate)
     out.update(
         decay_rate=rate,
-        _log_rate=xp.log(rate),
+        _log_rate=log_rate,
         min_lr=stop,
         _flat_lr=xp.maximum(start, stop),
     )
+    if not s._flat:  # where the formula clamps floating steps and exponents
+        size = s.number("decay_steps")
+        cap, top = LearningRateExp._limits(start, stop, log_rate, size, s._grows, xp)
+        out.update(_cap=cap, _top=top)
     return out
 
 
@@ -535,8 +539,7 @@ def _derive_onecycle(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]
     start = p["start_lr"]
     div = p.get("div_factor", s.value("div_factor"))
     final = p.get("final_div_factor", s.value("final_div_factor"))
-    initial = start / div
-    stop = initial / final
+    initial, stop = LearningRateOneCycle._ends(start, div, final)
     out = _base_values(p, s, stop)
     out.update(
         div_factor=div,
@@ -549,12 +552,12 @@ def _derive_onecycle(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]
 
 def _derive_piecewise(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
     start = p["start_lr"]
-    levels = [start]
     if s._params["factors"] is not None:  # each level from the one before
-        for j in range(len(s.boundaries)):
-            levels.append(levels[-1] * s.given("factors", j))
+        count = len(s.boundaries)
+        factors = [s.given("factors", j) for j in range(count)]
+        levels = LearningRatePiecewise._levels_of(start, factors)
     else:
-        levels.extend(s.values("levels")[1:])
+        levels = [start, *s.values("levels")[1:]]
     out = _base_values(p, s, levels[-1])
     out.update(
         levels=tuple(levels),
@@ -592,8 +595,14 @@ _DERIVE: dict[type, tuple[tuple[str, ...], Any]] = {
 }
 """Per type: the float parameters :meth:`Population.with_parameters` takes, and
 the float values the formula reads, computed from them with ``xp`` operations
-(the arithmetic of the type's ``__init__``; ``tests/test_population.py`` checks
-that both give the same values).  Other types are not supported there yet."""
+by the family's own derivations (``BaseLR._warmup_line``,
+``LearningRateCosine._floor_terms``, ``LearningRateWSD._ratio_of``,
+``LearningRateExp._derived_rate``/``_limits``, ``LearningRateOneCycle._ends``,
+``LearningRatePiecewise._levels_of``: ``__init__`` calls the same functions on
+Python floats; the one-operation values, a slope or a height, are spelled
+here).  Plateau tuples give only their levels (their edges are the
+members').  ``tests/test_population.py`` checks that both give the members'
+rates.  Other types raise ``TypeError``."""
 
 
 class _Derivation:

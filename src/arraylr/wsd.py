@@ -165,14 +165,18 @@ class LearningRateWSD(BaseLR):
         if self.stable_steps > 0:
             plateaus.insert(0, (0, self.stable_steps, self.start_lr))
         if self.decay_type == "inverse_linear":  # see _from_tau
-            high, low = (
-                max(self.start_lr, self.stop_lr),
-                min(self.start_lr, self.stop_lr),
-            )
-            self._ratio = min(high / low, FLOAT32_MAX)
+            self._ratio = self._ratio_of(self.start_lr, self.stop_lr, SCALAR)
         # decided here, not in the formula (a population hands it arrays)
         self._falls = self.stop_lr <= self.start_lr
         self._plateaus = tuple(plateaus)
+
+    @staticmethod
+    def _ratio_of(start_lr: Any, stop_lr: Any, xp: Namespace) -> Any:
+        """inverse_linear's ratio of the larger rate to the smaller, capped at
+        the largest float32 (Python floats with ``SCALAR``, or arrays, see
+        ``BaseLR._warmup_line``)."""
+        high = xp.maximum(start_lr, stop_lr)
+        return xp.minimum(high / xp.minimum(start_lr, stop_lr), FLOAT32_MAX)
 
     def phases(self) -> list[tuple[int, str]]:
         extra = [(self.warmup_steps + self.stable_steps, "start of decay phase")]
