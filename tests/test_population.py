@@ -166,6 +166,8 @@ BIG = 2**24 + 1  # float32 cannot hold it
         ("cyclic", {"max_lr": 1e-2, "num_steps": 2**27},
          {"step_size_up": [BIG, 7], "step_size_down": [3, BIG]}),
         ("onecycle", {"num_steps": 2**26}, {"pct_start": [0.25, 0.5]}),
+        ("polynomial", {"stop_lr": 1e-5, "cycle": True, "power": 2.0},
+         {"num_steps": [BIG + 4, 1000]}),
         ("cosine_restarts", {"stop_lr": 0.0, "num_steps": 2**27},
          {"period": [BIG, 10], "warmup_steps": [7, BIG]}),
     ],

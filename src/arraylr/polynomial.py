@@ -201,7 +201,7 @@ class LearningRatePolynomial(BaseLR):
     def _cycle_remaining(self, step: Any, xp: Namespace) -> tuple[Any, Any]:
         """``((H - d) / H, d / H)`` of a floating (or Python) step with
         ``cycle``, from the exact position of the step in its cycle."""
-        total = float(self.decay_num_steps)
+        total = as_float(self.decay_num_steps, xp, step)
         if xp is SCALAR:
             if step == 0:
                 return 1.0, 0.0

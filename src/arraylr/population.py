@@ -21,34 +21,39 @@ attribute is sorted into one of four kinds, once, when the population is built:
 * **float values** (``start_lr``, ``stop_lr``, ``lr_min_factor``, a plateau's
   level, ``exp``'s ``_log_rate``, ...): held as one array per value, a member per
   row.  They may differ between any members.
-* **edges**: the integer parameters of exp, cosine, wsd, constant, linear,
-  polynomial, piecewise, inverse_sqrt and inverse_time (``warmup_steps``,
-  ``num_steps``, ``decay_steps``, ``decay_phase_steps``, ``boundaries``, every
-  phase edge derived from them): held as one integer array per edge, a member
-  per row, in the widest signed integer dtype of the steps' namespace.  The
-  formula compares steps with them exactly, as it does with a single
-  schedule's Python ints: integer steps as integers, floating steps with each
-  edge rounded up to their dtype, ``T - d`` near an edge from a hi + lo split,
-  all element-wise (``arraylr._exact``).  They may differ between members, but
-  an edge that is 0 takes another code path (no warmup, no decay), so members
-  with a 0 edge and members without are evaluated apart.
+* **edges**: the integer parameters of every type but the composites
+  (``warmup_steps``, ``num_steps``, ``decay_steps``, ``decay_phase_steps``,
+  piecewise ``boundaries``, cyclic's ``step_size_up``/``step_size_down``,
+  onecycle's peak step, polynomial's cycle, cosine_restarts' ``period`` with
+  ``period_mult=1``, every phase edge derived from them): held as one integer
+  array per edge, a member per row, in the widest signed integer dtype of the
+  steps' namespace.  The formula compares steps with them exactly, as it does
+  with a single schedule's Python ints: integer steps as integers, floating
+  steps with each edge rounded up to their dtype, ``T - d`` near an edge from
+  a hi + lo split, a cycle position by integer division, all element-wise
+  (``arraylr._exact``, ``arraylr.base.cycle_position``).  They may differ
+  between members, but an edge that is 0 takes another code path (no warmup,
+  no decay, no falling half of a cycle), so members with a 0 edge and members
+  without are evaluated apart.
 * **structure**: strings and flags (``warmup_type``, ``decay_type``,
-  ``smooth``, ``cycle``), child schedules, the integers of the periodic and
-  composite types (cyclic, cosine_restarts, onecycle, sequence, product,
-  polynomial with ``cycle=True``: their cycle positions and tables are
-  computed in Python), and the few floats a formula tests in Python (cosine's
-  and polynomial's ``exponent``/``power`` against 1, cosine_restarts' table of
-  peaks, cyclic's ``gamma``).  Members are put in *groups* of equal
-  structure; each group is one vectorised evaluation, and the rates are put
-  back in member order.
+  ``smooth``, ``cycle``, ``mode``), the children of ``sequence`` and
+  ``product`` and their ``boundaries``, cosine_restarts with ``period_mult >=
+  2`` (its cycle starts, lengths and peaks are tables computed in Python, and
+  ``period_mult`` itself), and the few floats a formula tests in Python
+  (cosine's and polynomial's ``exponent``/``power`` against 1,
+  cosine_restarts' ``peak_decay`` against 1 and its table of growing peaks,
+  cyclic's ``gamma``).  Members are put in *groups* of equal structure; each
+  group is one vectorised evaluation, and the rates are put back in member
+  order.
 
 So a sweep over ``start_lr``, ``warmup_steps`` and ``num_steps`` of a cosine
-schedule is one evaluation (two if some warmups are 0), each member's phase
-edges exactly its own; a sweep over cyclic's ``step_size_up`` is one
-evaluation per distinct value.  :attr:`Population.groups` says how many there
-are.  Where the steps' integer dtype cannot hold an edge (JAX without x64
-holds integers as int32: edges past ``2**31 - 1``), the members of a group are
-evaluated in one call per distinct set of edges instead, exactly.
+schedule, over cyclic's step sizes or over cosine_restarts' ``period`` is one
+evaluation (two if some warmups are 0), each member's phase edges exactly its
+own; a sweep over the children of a sequence is one evaluation per distinct
+child.  :attr:`Population.groups` says how many there are.  Where the steps'
+integer dtype cannot hold an edge (JAX without x64 holds integers as int32:
+edges past ``2**31 - 1``), the members of a group are evaluated in one call per
+distinct set of edges instead, exactly.
 
 A population holds one schedule type: members of different types are refused
 with a ``TypeError`` naming both (build one population per type).
@@ -149,7 +154,7 @@ _SHARED_EDGES = frozenset({"warmup_steps", "num_steps", "decay_num_steps", "_pla
 _EDGES: dict[type, frozenset[str]] = {
     LearningRateConstant: _SHARED_EDGES,
     LearningRateLinear: _SHARED_EDGES,
-    LearningRatePolynomial: _SHARED_EDGES,  # not with cycle=True (see _edges)
+    LearningRatePolynomial: _SHARED_EDGES,
     LearningRateCosine: _SHARED_EDGES,
     LearningRateInverseSqrt: _SHARED_EDGES,
     LearningRateWSD: _SHARED_EDGES | {"stable_steps", "decay_phase_steps"},
@@ -170,8 +175,6 @@ integer stays structure.  ``_plateaus``: the integers in its tuples."""
 
 
 def _edges(schedule: BaseLR) -> frozenset[str]:
-    if isinstance(schedule, LearningRatePolynomial) and schedule.cycle:
-        return frozenset()  # the cycle reads T through cycle_position, in Python
     if isinstance(schedule, LearningRateCosineRestarts) and schedule.period_mult > 1:
         return frozenset()  # cycle starts, lengths and peaks: tables in Python
     return _EDGES.get(type(schedule), frozenset())
