@@ -406,3 +406,42 @@ def test_restarts_after_a_warmup_at_float32_steps_past_2_24(mult: int) -> None:
         np.testing.assert_allclose(
             rates, expected, rtol=0, atol=8 * EPS32 * lr.scale, err_msg=name
         )
+
+
+@pytest.mark.parametrize("power", [0.5, 1.0, 2.0])
+def test_cycling_polynomial_after_a_warmup_at_float32_steps_past_2_24(
+    power: float,
+) -> None:
+    # found by a fresh clone's hypothesis run: t - W rounded past 2**24 in float32
+    # (16777226 - 9 = 16777217 -> 16777216) moved the step within its cycle of 9
+    lr = BaseLR(
+        type="polynomial", start_lr=1.0, stop_lr=0.1, num_steps=18, power=power,
+        warmup_ratio=0.5, cycle=True,
+    )  # fmt: skip
+    steps = np.asarray(
+        [16_777_226, 2**25 + 3, 2**25 + 9, 2**40 + 2**17, 9], dtype=np.float32
+    )
+    expected = [lr(int(s)) for s in steps]
+    for name, rates in routes(lr, steps).items():
+        np.testing.assert_allclose(
+            rates, expected, rtol=0, atol=8 * EPS32 * lr.scale, err_msg=name
+        )
+
+
+def test_inverse_time_stairs_have_a_slope_under_autograd() -> None:
+    # found by a fresh clone's hypothesis run: floating staircase steps used
+    # floor_divide, which PyTorch cannot differentiate (RuntimeError)
+    lr = BaseLR(
+        type="inverse_time", start_lr=1.0, num_steps=100, decay_steps=3,
+        decay_rate=1.0, staircase=True,
+    )  # fmt: skip
+    t = torch.tensor([0.5, 2.99, 3.0, 7.5, 1e9], dtype=torch.float64)
+    t.requires_grad_(True)
+    rates = lr(t)
+    rates.sum().backward()
+    assert t.grad is not None and t.grad.tolist() == [0.0] * 5  # flat stairs
+    want = [lr(float(s)) for s in t.detach().tolist()]
+    assert rates.detach().tolist() == pytest.approx(want, rel=1e-15)
+    assert lr(np.array([2.999999, 3.0, 5.9999999, 6.0])).tolist() == [
+        1.0, 0.5, 0.5, 1 / 3,
+    ]  # fmt: skip

@@ -308,6 +308,13 @@ def test_plot_labels_never_cross_curves(layout: str) -> None:
         if layout == "normalise":
             peaks = [np.nanmax(line.get_ydata()) for line in ax.get_lines()[:1]]
             assert peaks == [pytest.approx(1.0)]
+    # each schedule its own colour (all three were drawn in one: the colour
+    # counter was reused for the number of sample points)
+    curves = [
+        line for ax in fig.axes for line in ax.get_lines() if line.get_label()[0] != "_"
+    ]
+    assert len(curves) == 3
+    assert len({line.get_color() for line in curves}) == 3
     import matplotlib.pyplot as plt
 
     plt.close(fig)

@@ -383,9 +383,11 @@ def draw(
         members = drawn.members if isinstance(drawn, Population) else (drawn,)
         end = max(max(m.num_steps for m in members), 1)
         # in Python ints: a float64 linspace to 2**63 - 1 rounds past int64
-        count = max(points, 2) - 1
+        intervals = max(points, 2) - 1
         steps = np.unique(
-            np.asarray([k * end // count for k in range(count + 1)], dtype=np.int64)
+            np.asarray(
+                [k * end // intervals for k in range(intervals + 1)], dtype=np.int64
+            )
         )
         # a population: every member's rates in one call, a row each
         rates = np.asarray(drawn(steps), dtype=np.float64).reshape(len(members), -1)

@@ -123,7 +123,11 @@ class LearningRateInverseTime(BaseLR):
                 return self._from_stairs(step // self.decay_steps, xp)
             past_end = step == xp.inf  # inf // k is NaN: the stairs are infinite
             finite = xp.where(past_end, 0.0, step)
-            stairs = xp.floor_divide(finite, as_float(self.decay_steps, xp, finite))
+            # floor(d / k) as NumPy's // forms it, (d - d mod k) / k rounded (the
+            # remainder is exact), in operations autograd differentiates
+            # (PyTorch has no derivative of floor_divide): slope 0 on each stair
+            size = as_float(self.decay_steps, xp, finite)
+            stairs = xp.round((finite - xp.remainder(finite, size)) / size)
             return self._from_stairs(xp.where(past_end, xp.inf, stairs), xp)
         return xp.maximum(self.start_lr / (1.0 + self._slope * step), self.stop_lr)
 

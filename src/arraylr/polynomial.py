@@ -110,6 +110,9 @@ class LearningRatePolynomial(BaseLR):
     """
 
     _propagates_nan = True
+    # with cycle, floating steps after a warmup are taken as absolute steps:
+    # t - W rounds past 2**24 in float32 and moves a step within its cycle
+    _absolute_steps = True
     _derived = ("power", "cycle")
 
     power: float
@@ -198,9 +201,21 @@ class LearningRatePolynomial(BaseLR):
         done = xp.astype(clipped, dtype) / size if self._log_form else None
         return self._from_remaining(remaining / size, xp, done)
 
-    def _cycle_remaining(self, step: Any, xp: Namespace) -> tuple[Any, Any]:
+    def _decay_value_absolute(self, step: Any, xp: Namespace) -> Any:
+        if not self.cycle:
+            return super()._decay_value_absolute(step, xp)
+        remaining, done = self._cycle_remaining(step, xp, self.warmup_steps)
+        return self._from_remaining(remaining, xp, done)
+
+    def _cycle_remaining(
+        self, step: Any, xp: Namespace, shift: Any = 0
+    ) -> tuple[Any, Any]:
         """``((H - d) / H, d / H)`` of a floating (or Python) step with
-        ``cycle``, from the exact position of the step in its cycle."""
+        ``cycle``, from the exact position of the step in its cycle.
+
+        ``shift`` (the warmup, for floating absolute steps ``step = d + W``):
+        ``d`` is not formed before its position, ``(t mod T - W mod T) mod T``
+        (small numbers, exact), as ``t - W`` rounds past 2**24 in float32."""
         total = as_float(self.decay_num_steps, xp, step)
         if xp is SCALAR:
             if step == 0:
@@ -209,16 +224,27 @@ class LearningRatePolynomial(BaseLR):
             gap = 0.0 if offset == 0 else self.decay_num_steps - offset
             return gap / (step + gap), step / (step + gap)
         past_end = step == xp.inf
-        step = xp.where(past_end, 0.0, step)  # no inf - inf below
+        step = xp.where(past_end, as_float(shift, xp, step), step)  # no inf - inf
         # the exact position in the cycle (a remainder, or integers for a T the
         # dtype cannot hold), also past 2**24 (float32), where t - floor(t / T) T
         # drifts
-        offset = cycle_position(step, self.decay_num_steps, xp)[1]
+        length = self.decay_num_steps
+        offset = cycle_position(step, length, xp)[1]
+        if is_zero(shift):
+            d = step
+        else:  # (t mod T - W mod T) mod T, and d = (t - hi) - lo (one rounding)
+            part = shift - (shift // length) * length
+            offset = offset - as_float(part, xp, step)
+            offset = xp.where(offset < 0, offset + total, offset)
+            hi, lo = split_edge(shift, xp, step)
+            d = step - hi
+            if lo is not None:
+                d = d - lo
         gap = xp.where(offset == 0, 0.0, total - offset)
-        gap = xp.where(step == 0, total, gap)
-        horizon = step + gap
+        gap = xp.where(d == 0, total, gap)
+        horizon = d + gap
         remaining = xp.where(past_end, 0.0, gap / horizon)
-        return remaining, xp.where(past_end, 1.0, step / horizon)
+        return remaining, xp.where(past_end, 1.0, d / horizon)
 
     def _from_remaining(self, remaining: Any, xp: Namespace, done: Any = None) -> Any:
         """The rate from ``remaining`` = (T - d) / T and ``done`` = d / T."""

@@ -482,7 +482,9 @@ def _derive_constant(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]
 def _derive_wsd(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
     out = _base_values(p, s, _stop(p))
     if hasattr(s, "_ratio"):  # inverse_linear: larger rate / smaller rate
-        out["_ratio"] = LearningRateWSD._ratio_of(out["start_lr"], out["stop_lr"], xp)
+        out["_ratio"] = LearningRateWSD._ratio_of(
+            out["start_lr"], out["stop_lr"], s._falls, xp
+        )
     plateaus: list[Any] = [(0, None, out["stop_lr"])]
     if s.stable_steps > 0:
         plateaus.insert(0, (0, 0, out["start_lr"]))

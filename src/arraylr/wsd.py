@@ -164,19 +164,23 @@ class LearningRateWSD(BaseLR):
         ]
         if self.stable_steps > 0:
             plateaus.insert(0, (0, self.stable_steps, self.start_lr))
-        if self.decay_type == "inverse_linear":  # see _from_tau
-            self._ratio = self._ratio_of(self.start_lr, self.stop_lr, SCALAR)
         # decided here, not in the formula (a population hands it arrays)
         self._falls = self.stop_lr <= self.start_lr
+        if self.decay_type == "inverse_linear":  # see _from_tau
+            self._ratio = self._ratio_of(
+                self.start_lr, self.stop_lr, self._falls, SCALAR
+            )
         self._plateaus = tuple(plateaus)
 
     @staticmethod
-    def _ratio_of(start_lr: Any, stop_lr: Any, xp: Namespace) -> Any:
-        """inverse_linear's ratio of the larger rate to the smaller, capped at
-        the largest float32 (Python floats with ``SCALAR``, or arrays, see
-        ``BaseLR._warmup_line``)."""
-        high = xp.maximum(start_lr, stop_lr)
-        return xp.minimum(high / xp.minimum(start_lr, stop_lr), FLOAT32_MAX)
+    def _ratio_of(start_lr: Any, stop_lr: Any, falls: bool, xp: Namespace) -> Any:
+        """inverse_linear's ratio of the larger rate to the smaller (which is
+        which: ``falls``, decided once), capped at the largest float32 (Python
+        floats with ``SCALAR``, or arrays, see ``BaseLR._warmup_line``).  Not
+        max/min: their derivative at start_lr == stop_lr splits between the
+        two, and the rate's does not."""
+        ratio = start_lr / stop_lr if falls else stop_lr / start_lr
+        return xp.minimum(ratio, FLOAT32_MAX)
 
     def phases(self) -> list[tuple[int, str]]:
         extra = [(self.warmup_steps + self.stable_steps, "start of decay phase")]
