@@ -445,3 +445,22 @@ def test_inverse_time_stairs_have_a_slope_under_autograd() -> None:
     assert lr(np.array([2.999999, 3.0, 5.9999999, 6.0])).tolist() == [
         1.0, 0.5, 0.5, 1 / 3,
     ]  # fmt: skip
+
+
+def test_cyclic_top_is_max_lr_exactly() -> None:
+    # found by a thorough run: start_lr + (max_lr - start_lr) rounded one ulp
+    # past max_lr (3.199212022442042 > 3.1992120224420417); the rates are
+    # clipped to [start_lr, max_lr] (or [max_lr, start_lr] for a falling cycle)
+    assert BaseLR(
+        type="cyclic", num_steps=0, start_lr=0.3199212022442042,
+        max_lr=3.1992120224420417, step_size_up=1,
+    )(1) == 3.1992120224420417  # fmt: skip
+    for start, top in ((0.3199212022442042, 3.1992120224420417), (3.0, 0.1)):
+        lr = BaseLR(
+            type="cyclic", num_steps=0, start_lr=start, max_lr=top, step_size_up=1
+        )
+        assert lr(2) == start and lr(1) == pytest.approx(top, rel=1e-15)
+        low, high = min(start, top), max(start, top)
+        steps = np.asarray([1.0, 2.0, 3.0, 0.5], dtype=np.float64)
+        for name, rates in routes(lr, steps).items():
+            assert np.all((rates >= low) & (rates <= high)), name

@@ -536,7 +536,14 @@ def _derive_cyclic(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
     start = p["start_lr"]
     top = p.get("max_lr", s.value("max_lr"))
     out = _base_values(p, s, start)  # stop_lr: the bottom, start_lr
-    out.update(max_lr=top, _height=top - start, _plateaus=((0, None, start),))
+    low, high = LearningRateCyclic._bounds(start, top, s._rises)
+    out.update(
+        max_lr=top,
+        _height=top - start,
+        _low=low,
+        _high=high,
+        _plateaus=((0, None, start),),
+    )
     return out
 
 
