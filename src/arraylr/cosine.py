@@ -107,7 +107,7 @@ class LearningRateCosine(BaseLR):
         # 2p as every dtype holds it (|sin| <= 1: the same rates for any 2p past
         # float32's range, without NumPy's "overflow encountered in cast")
         self._double_exponent = min(2.0 * self.exponent, FLOAT32_MAX)
-        self._log_form = self.exponent > 4
+        self._log_form = self.exponent > 1
         if self._log_form:  # exp(2p log1p(...)) is 0 from here on, and 2p x finite
             self._double_exponent = min(2.0 * self.exponent, 2.0**100)
         self._total = float(self.decay_num_steps)

@@ -117,11 +117,6 @@ class LearningRateCyclic(BaseLR):
         self._cycle = self.step_size_up + self.step_size_down
         self._log_gamma = math.log(self.gamma)
         self._height = self.max_lr - self.start_lr
-        # the rates lie between start_lr and max_lr (start_lr + height rounds
-        # one ulp past max_lr for some pairs): clipped to them, which is which
-        # decided once
-        self._rises = self.max_lr >= self.start_lr
-        self._low, self._high = self._bounds(self.start_lr, self.max_lr, self._rises)
         # past every integer step, as at +inf: the bottom
         self._plateaus = ((MAX_STEP + 1, None, self.start_lr),)
 
@@ -207,13 +202,15 @@ class LearningRateCyclic(BaseLR):
             height = height * 0.5**cycles
         elif self.mode == "exp_range" and self._log_gamma != 0:
             height = height * xp.exp(step * self._log_gamma)
-        return xp.clip(self.start_lr + height, self._low, self._high)
-
-    @staticmethod
-    def _bounds(start_lr: Any, max_lr: Any, rises: bool) -> tuple[Any, Any]:
-        """``(low, high)``: the range of the rates (Python floats, or arrays for
-        a population's parameters, see ``BaseLR._warmup_line``)."""
-        return (start_lr, max_lr) if rises else (max_lr, start_lr)
+        elif self.mode == "triangular":
+            # the upper half from max_lr down, so that the top is max_lr exactly
+            # (start_lr + (max_lr - start_lr) rounds one ulp past it for some
+            # pairs) and every rate lies between the two; the same function of
+            # start_lr and max_lr on both sides, and so the same derivative
+            return xp.where(
+                h <= 0.5, self.start_lr + height, self.max_lr - self._height * (1 - h)
+            )
+        return self.start_lr + height
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         if xp is SCALAR:

@@ -147,7 +147,7 @@ class LearningRatePolynomial(BaseLR):
         # float past float32's range warns "overflow encountered in cast"; the
         # rates are the same (remaining <= 1: x**p is 1 or 0 for any p >= 3.4e38)
         self._power = min(self.power, FLOAT32_MAX)
-        self._log_form = self.power > 4
+        self._log_form = self.power > 1
         if self._log_form:  # exp(p log1p(-x)) is 0 from here on, and p x finite
             self._power = min(self.power, 2.0**100)
         if self.decay_num_steps > 0 and not self.cycle:  # exactly stop_lr from T on
@@ -249,11 +249,14 @@ class LearningRatePolynomial(BaseLR):
     def _from_remaining(self, remaining: Any, xp: Namespace, done: Any = None) -> Any:
         """The rate from ``remaining`` = (T - d) / T and ``done`` = d / T."""
         if self._log_form:
-            # p > 4: r**p in its first half as exp(p log1p(-d/T)).  r = 1 - d/T
+            # p > 1: r**p in its first quarter as exp(p log1p(-d/T)).  r = 1 - d/T
             # rounded near 1 loses the low bits of d/T, and the power multiplies
             # that error by p (float32: 1.6x the 8 eps32 bound at p = 50); from
-            # d / T itself the error stays a few eps at any p
-            first = done < 0.5
+            # d / T itself the error stays a few eps at any p.  Past the first
+            # quarter r**p <= 0.75**p, which keeps p times r's rounding below an
+            # eps of the scale, and XLA's float64 log1p is up to 120 eps off
+            # between -0.414 and -0.356 (25 eps of the scale at p = 4.5)
+            first = done < 0.25
             power = self._power
             if xp is SCALAR:
                 if first:

@@ -536,14 +536,7 @@ def _derive_cyclic(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
     start = p["start_lr"]
     top = p.get("max_lr", s.value("max_lr"))
     out = _base_values(p, s, start)  # stop_lr: the bottom, start_lr
-    low, high = LearningRateCyclic._bounds(start, top, s._rises)
-    out.update(
-        max_lr=top,
-        _height=top - start,
-        _low=low,
-        _high=high,
-        _plateaus=((0, None, start),),
-    )
+    out.update(max_lr=top, _height=top - start, _plateaus=((0, None, start),))
     return out
 
 
@@ -559,6 +552,15 @@ def _derive_onecycle(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]
         initial_lr=initial,
         _plateaus=((0, None, stop),),
     )
+    return out
+
+
+def _derive_cosine_restarts(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+    # period_mult 1 (see Population._derivation): the formula reads start_lr,
+    # stop_lr and, for growing peaks, start_lr times a table of peak_decay**n
+    out = _base_values(p, s, _stop(p))
+    growth = s._growth[-1] if s._growth else 1.0
+    out["_top_peak"] = out["start_lr"] * growth
     return out
 
 
@@ -604,6 +606,10 @@ _DERIVE: dict[type, tuple[tuple[str, ...], Any]] = {
         _derive_onecycle,
     ),
     LearningRatePiecewise: (("start_lr",), _derive_piecewise),
+    LearningRateCosineRestarts: (
+        ("start_lr", "stop_lr", "stop_lr_ratio"),
+        _derive_cosine_restarts,
+    ),
 }
 """Per type: the float parameters :meth:`Population.with_parameters` takes, and
 the float values the formula reads, computed from them with ``xp`` operations
@@ -1084,12 +1090,23 @@ class Population:
 
     def _derivation(self) -> tuple[tuple[str, ...], Any]:
         cls: Any = type(self._groups[0].stand)
+        if cls is LearningRateCosineRestarts and any(
+            group.stand.period_mult > 1 for group in self._groups
+        ):
+            raise TypeError(
+                "with_parameters/parameters do not support cosine_restarts with "
+                "period_mult >= 2: its cycle peaks are a table computed in Python "
+                "(period_mult=1 is supported; jax.grad with respect to the "
+                "population itself differentiates the values the formula reads)"
+            )
         for klass in cls.__mro__:
             if klass in _DERIVE:
                 return _DERIVE[klass]
         raise TypeError(
             f"with_parameters/parameters do not support {cls.__name__} "
-            f"(type={cls.type_name!r}) yet; supported: "
+            f"(type={cls.type_name!r}): its parameters are its children's; "
+            "jax.grad with respect to the population itself differentiates the "
+            "values the formula reads. Supported: "
             + ", ".join(sorted(str(getattr(k, "type_name", k)) for k in _DERIVE))
         )
 
