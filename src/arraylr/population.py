@@ -85,9 +85,10 @@ formula reads from them with that library's operations, as the type's
 members' rates), so that ``jax.grad`` and autograd give d rate / d parameter.
 Supported types: exp, cosine, wsd, constant, linear, polynomial, inverse_sqrt,
 inverse_time (``decay_rate`` too), cyclic (``max_lr``), onecycle
-(``div_factor``, ``final_div_factor``) and piecewise (``start_lr``; levels given
-as ``factors`` move with it, ``values`` stay).  Not supported (a ``TypeError``):
-cosine_restarts, whose table of cycle peaks is computed in Python, and the
+(``div_factor``, ``final_div_factor``), piecewise (``start_lr``; levels given
+as ``factors`` move with it, ``values`` stay) and cosine_restarts with
+``period_mult=1``.  Not supported (a ``TypeError``): cosine_restarts with
+``period_mult >= 2``, whose table of cycle peaks is computed in Python, and the
 composite types, whose parameters are their children's (their gradients with
 respect to the values the formula reads come from :func:`register_jax`).
 """
@@ -983,7 +984,8 @@ class Population:
         (inverse_sqrt, where given), ``max_lr`` (cyclic), ``div_factor`` and
         ``final_div_factor`` (onecycle).  Types: exp, cosine, wsd, constant,
         linear, polynomial, inverse_sqrt, inverse_time, cyclic, onecycle,
-        piecewise (others raise ``TypeError``).
+        piecewise, cosine_restarts with ``period_mult=1`` (others raise
+        ``TypeError``).
         """
         return self._float_parameters()
 
@@ -1091,7 +1093,7 @@ class Population:
     def _derivation(self) -> tuple[tuple[str, ...], Any]:
         cls: Any = type(self._groups[0].stand)
         if cls is LearningRateCosineRestarts and any(
-            group.stand.period_mult > 1 for group in self._groups
+            getattr(group.stand, "period_mult", 1) > 1 for group in self._groups
         ):
             raise TypeError(
                 "with_parameters/parameters do not support cosine_restarts with "
