@@ -94,6 +94,26 @@ def check_rate(name: str, given: Any, rate: float, via: str = "") -> None:
 
 
 def cycle_position(
+    step: Array, length: int | Array, xp: Namespace, shift: int | Array = 0
+) -> tuple[Array, Array]:
+    """``(n, r)`` of ``step - shift`` (as ``_cycle_position`` finds them), with the
+    difference never formed: ``t - W`` rounds past ``2**24`` in float32 and
+    moves a step within its cycle, so the position is ``(t mod C - W mod C)
+    mod C`` (small numbers, exact) and the cycle ``n(t) - W // C`` less one
+    where that borrowed.  ``shift``: an integer (a warmup), or a population's
+    integer array of them."""
+    n, pos = _cycle_position(step, length, xp)
+    if is_zero(shift):
+        return n, pos
+    whole = shift // length
+    part = shift - whole * length
+    pos = pos - as_float(part, xp, step)
+    borrow = pos < 0
+    pos = xp.where(borrow, pos + as_float(length, xp, step), pos)
+    return n - as_float(whole, xp, step) - xp.astype(borrow, n.dtype), pos
+
+
+def _cycle_position(
     step: Array, length: int | Array, xp: Namespace
 ) -> tuple[Array, Array]:
     """``(n, r)``: the cycle index and the position in it of floating steps

@@ -13,7 +13,6 @@ from ._exact import (
     ceil_float,
     exceeds_dtype,
     float_bits,
-    is_zero,
     split_float,
 )
 from ._scalar import SCALAR, Array, Namespace
@@ -243,15 +242,8 @@ class LearningRateCosineRestarts(BaseLR):
             # d * (1 / p), which puts a restart step d = k p at the bottom of
             # cycle k - 1), also for a period the dtype cannot hold (p and W
             # may be a population's integer arrays, see arraylr._exact)
-            n, offset = cycle_position(step, p, xp)
+            n, offset = cycle_position(step, p, xp, shift)
             length = as_float(p, xp, step)
-            if not is_zero(shift):  # (t mod p - W mod p) mod p: small, exact
-                whole = shift // p
-                part = shift - whole * p
-                offset = offset - as_float(part, xp, step)
-                borrow = offset < 0
-                offset = xp.where(borrow, offset + length, offset)
-                n = n - as_float(whole, xp, step) - xp.astype(borrow, n.dtype)
             value = self._wave(self._peak_of(n, xp), offset, length, xp)
         else:
             bits = float_bits(xp, step.dtype)

@@ -228,14 +228,10 @@ class LearningRatePolynomial(BaseLR):
         # the exact position in the cycle (a remainder, or integers for a T the
         # dtype cannot hold), also past 2**24 (float32), where t - floor(t / T) T
         # drifts
-        length = self.decay_num_steps
-        offset = cycle_position(step, length, xp)[1]
+        offset = cycle_position(step, self.decay_num_steps, xp, shift)[1]
         if is_zero(shift):
             d = step
-        else:  # (t mod T - W mod T) mod T, and d = (t - hi) - lo (one rounding)
-            part = shift - (shift // length) * length
-            offset = offset - as_float(part, xp, step)
-            offset = xp.where(offset < 0, offset + total, offset)
+        else:  # d = (t - hi) - lo: one rounding
             hi, lo = split_edge(shift, xp, step)
             d = step - hi
             if lo is not None:
