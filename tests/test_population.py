@@ -652,3 +652,20 @@ def test_inverse_linear_gradient_where_start_and_stop_meet(jax_x64: Any) -> None
         for k in range(4)
     ]
     np.testing.assert_allclose(grads, 1 - tau, rtol=1e-12)
+
+
+def test_vmap_over_members_with_different_edges_says_what_to_do() -> None:
+    """Edges are static under JAX: vmap over members whose warmups differ
+    raises, naming the way out (calling the population, one evaluation)."""
+    import jax
+    import jax.numpy as jnp
+
+    register_jax()
+    population = Population.sweep(
+        {"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "num_steps": 100},
+        warmup_steps=[10, 20],
+    )
+    with pytest.raises(TypeError, match="differ in integer parameters.*Call the"):
+        jax.vmap(lambda member: member(jnp.arange(5)))(population)
+    rates = np.asarray(population(jnp.arange(5)))  # the way out: one call
+    assert rates.shape == (2, 5) and rates[0, 1] == pytest.approx(1e-4, rel=1e-6)

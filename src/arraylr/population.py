@@ -648,8 +648,8 @@ class _Derivation:
             elif key[0] == "i":
                 self._ints[name] = next(ints)
             else:
-                self._floats[name] = [next(values) for _ in range(_free_count(key))]
-                for _ in range(_int_count(key)):
+                self._floats[name] = [next(values) for _ in range(_count(key, "f"))]
+                for _ in range(_count(key, "i")):
                     next(ints)
 
     def __getattr__(self, name: str) -> Any:
@@ -690,16 +690,6 @@ class _Derivation:
         return self._array([float(m._params[name][index]) for m in self._members])
 
 
-def _int_count(key: Any) -> int:
-    if key is _FREE:
-        return 0
-    if key[0] == "i":
-        return 1
-    if key[0] == "t":
-        return sum(_int_count(k) for k in key[1])
-    return 0
-
-
 def _collect(value: Any, key: Any, out: list[Any]) -> None:
     """Append the values of ``value`` at the positions ``key`` marks free."""
     if key is _FREE:
@@ -709,12 +699,14 @@ def _collect(value: Any, key: Any, out: list[Any]) -> None:
             _collect(v, k, out)
 
 
-def _free_count(key: Any) -> int:
+def _count(key: Any, mark: str) -> int:
+    """How many float values (``mark`` ``"f"``) or edges (``"i"``) ``key``
+    marks free, a tuple's included."""
     if key is _FREE:
-        return 1
+        return int(mark == "f")
     if key[0] == "t":
-        return sum(_free_count(k) for k in key[1])
-    return 0
+        return sum(_count(k, mark) for k in key[1])
+    return int(key[0] == mark)
 
 
 def _mapped_edges() -> TypeError:
@@ -1083,7 +1075,7 @@ class Population:
             derived = derive(p, _Derivation(group, rows_members, xp, like), xp)
             it = iter(group.values)
             for name, key in group.key[1]:
-                taken = [next(it) for _ in range(_free_count(key))]
+                taken = [next(it) for _ in range(_count(key, "f"))]
                 if name in derived:
                     _collect(derived[name], key, leaves)
                 else:
@@ -1235,8 +1227,6 @@ class Population:
              if not isinstance(p, float)),
             (len(group.indices),),
         )  # fmt: skip
-        if group.top is not None and lead != (len(group.indices),):
-            raise _mapped_edges()
         view = group.view(params, ints)
         if host:
             if len(cache) >= 64:
