@@ -3,8 +3,9 @@
     python docs/make_images.py            # rewrite the image
     python docs/make_images.py --check    # exit 1 if the image is stale
 
-Each built-in schedule type is drawn from one example config, on a shared axis of
-the fraction of the run, with its phase boundaries marked.  The PNG carries a
+Each registered schedule type is drawn from the example config its class declares
+(``_example``), on a shared axis of the fraction of the run, with its phase
+boundaries marked.  The PNG carries a
 hash of the configs and of the rates it shows (``arraylr-data`` in its metadata),
 so ``--check`` (and tests/test_docs.py) can tell, without comparing pixels, that
 the picture still shows what the library computes.
@@ -27,43 +28,23 @@ from arraylr import BaseLR  # noqa: E402
 
 IMAGE = ROOT / "docs" / "images" / "schedules.png"
 N = 10_000
-EXAMPLES: dict[str, dict[str, object]] = {
-    "exp": {"start_lr": 1.0, "stop_lr": 0.01, "decay_steps": 500, "warmup_steps": 500},
-    "cosine": {"start_lr": 1.0, "stop_lr": 0.01, "warmup_steps": 500},
-    "wsd": {"start_lr": 1.0, "stop_lr": 0.01, "warmup_steps": 500, "decay_phase_ratio": 0.2},
-    "constant": {"start_lr": 1.0, "warmup_steps": 500},
-    "linear": {"start_lr": 1.0, "stop_lr": 0.0},
-    "polynomial": {"start_lr": 1.0, "stop_lr": 0.0, "power": 2.0},
-    "piecewise": {"start_lr": 1.0, "boundaries": [3000, 6000, 8000], "factors": [0.5, 0.5, 0.5]},
-    "inverse_sqrt": {"start_lr": 1.0, "warmup_steps": 500},
-    "inverse_time": {"start_lr": 1.0, "decay_steps": 500, "decay_rate": 1.0, "staircase": True, "warmup_steps": 500},
-    "cosine_restarts": {"start_lr": 1.0, "stop_lr": 0.0, "period": 1000, "period_mult": 2, "peak_decay": 0.8},
-    "onecycle": {"start_lr": 1.0, "pct_start": 0.3},
-    "cyclic": {"start_lr": 0.1, "max_lr": 1.0, "step_size_up": 1000, "step_size_down": 1500, "mode": "triangular2"},
-    "sequence": {
-        "boundaries": [2000],
-        "schedules": [
-            {"type": "linear", "start_lr": 0.1, "stop_lr": 1.0},
-            {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.05, "num_steps": 8000},
-        ],
-    },
-    "product": {
-        "schedules": [
-            {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.0, "warmup_steps": 500},
-            {"type": "piecewise", "start_lr": 1.0, "boundaries": [4000, 7000], "factors": [0.5, 0.5]},
-        ],
-    },
-}  # fmt: skip
+
+
+def examples() -> dict[str, dict[str, object]]:
+    """Every registered type's example config (its class's ``_example``); a
+    type that declares none is an error (the gallery shows every type)."""
+    found = {}
+    for name, cls in sorted(BaseLR.registered_types().items()):
+        config = cls._example_config()
+        if config is None:
+            raise RuntimeError(f"{cls.__name__} (type={name!r}) declares no _example")
+        found[name] = config
+    return found
 
 
 def schedules() -> dict[str, BaseLR]:
-    out = {}
-    for name, params in EXAMPLES.items():
-        config = {"type": name, **params}
-        if name != "sequence":
-            config["num_steps"] = N
-        out[name] = BaseLR(**config)
-    return out
+    """The gallery's schedules: every registered type's example."""
+    return {name: BaseLR(**config) for name, config in examples().items()}
 
 
 def data_hash(found: dict[str, BaseLR]) -> str:

@@ -7,38 +7,62 @@ installed is skipped locally (CI installs them all, and sets
 
 from __future__ import annotations
 
+import copy
 import enum
 import importlib
 import os
 from collections.abc import Iterator
 from types import ModuleType
+from typing import Any
 
 import array_api_compat
 import pytest
 from hypothesis import HealthCheck, settings
 
+from arraylr import BaseLR
 from arraylr._backend import torch_operations
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 
-BUILT_IN_TYPES = [
-    "exp",
-    "cosine",
-    "wsd",
-    "constant",
-    "linear",
-    "polynomial",
-    "piecewise",
-    "inverse_sqrt",
-    "inverse_time",
-    "cosine_restarts",
-    "onecycle",
-    "cyclic",
-    "sequence",
-    "product",
-]
-"""Every schedule arraylr ships (tests register a few more of their own)."""
+# A module of schedule types to register before the suite collects (the proof
+# in test_registry.py that the registry-driven tests pick up a new type).
+if os.environ.get("ARRAYLR_EXTRA_TYPES"):
+    importlib.import_module(os.environ["ARRAYLR_EXTRA_TYPES"])
+
+TYPES: list[str] = sorted(BaseLR.registered_types())
+"""Every registered schedule type when the suite starts: arraylr's own (and
+``ARRAYLR_EXTRA_TYPES``'); the tests that run on every type iterate it (a few
+register more types of their own later, which these lists leave out)."""
+
+
+def type_class(name: str) -> type[BaseLR]:
+    """The class registered as ``name``."""
+    return BaseLR.registered_types()[name]
+
+
+def example(name: str, **changes: Any) -> dict[str, Any]:
+    """The example config the type ``name`` declares (``_example``), with
+    ``changes``: "a config of this type" for every test that needs one."""
+    config = type_class(name)._example_config()
+    assert config is not None, f"{name} declares no _example"
+    return {**config, **changes}
+
+
+def examples(overrides: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A config per type in :data:`TYPES`: the test's own where it pushes a type
+    harder (``overrides``, without ``type``), else the type's example."""
+    out = {}
+    for name in TYPES:
+        given = (overrides or {}).get(name)
+        out[name] = {"type": name, **copy.deepcopy(given)} if given else example(name)
+    return out
+
+
+def per_type(total: int, least: int = 3) -> int:
+    """``max_examples`` for a test run once per type: about ``total`` in all,
+    at least ``least`` each."""
+    return max(least, -(-total // len(TYPES)))
 
 
 class Backend(enum.Enum):

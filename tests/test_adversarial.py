@@ -19,7 +19,7 @@ from arraylr.cli import main
 from arraylr.testing import assert_backends_agree, default_steps, torch_operations
 from arraylr.testing.strategies import configs
 
-from conftest import BUILT_IN_TYPES
+from conftest import TYPES
 
 EPS32 = float(np.finfo(np.float32).eps)
 jax = pytest.importorskip("jax")
@@ -127,7 +127,7 @@ def test_slopes_are_finite_past_a_root(
 
 @settings(max_examples=20)
 @given(
-    config=st.sampled_from(BUILT_IN_TYPES).flatmap(lambda n: configs(n, max_steps=500)),
+    config=st.sampled_from(TYPES).flatmap(lambda n: configs(n, max_steps=500)),
     data=st.data(),
 )
 def test_slopes_agree_in_every_phase(
@@ -356,7 +356,7 @@ def _at_scale(name: str, scale: float) -> BaseLR:
     return BaseLR(type=name, start_lr=start, num_steps=1000, **extra)
 
 
-@pytest.mark.parametrize("name", BUILT_IN_TYPES)
+@pytest.mark.parametrize("name", TYPES)
 def test_jax_float32_keeps_the_bound_down_to_the_flush_scale(name: str) -> None:
     steps = np.arange(0, 1100)
     lr = _at_scale(name, 1.3e-32)  # just above FLUSH_SCALE = 1.23e-32: no warning

@@ -15,11 +15,10 @@ from arraylr import BaseLR
 from arraylr.testing import _backends
 from arraylr.testing.strategies import configs, step_arrays
 
-from conftest import BUILT_IN_TYPES, Backend
+from conftest import TYPES, Backend, per_type
 
 EPS64 = float(np.finfo(np.float64).eps)
 EPS32 = float(np.finfo(np.float32).eps)
-BUILT_IN = st.sampled_from(BUILT_IN_TYPES).flatmap(configs)
 
 
 def convert(library: Backend, xp: ModuleType, steps: np.ndarray) -> Any:
@@ -31,8 +30,8 @@ def convert(library: Backend, xp: ModuleType, steps: np.ndarray) -> Any:
 
 
 @st.composite
-def cases(draw: st.DrawFn, dtype: Any) -> tuple[BaseLR, np.ndarray]:
-    lr = BaseLR(**draw(BUILT_IN))
+def cases(draw: st.DrawFn, kind: str, dtype: Any) -> tuple[BaseLR, np.ndarray]:
+    lr = BaseLR(**draw(configs(kind)))
     return lr, draw(step_arrays(lr, dtype=dtype, negative=True))
 
 
@@ -49,13 +48,14 @@ def check(lr: BaseLR, steps: Any, out: Any) -> None:
     np.testing.assert_allclose(values, reference, rtol=0, atol=factor * scale)
 
 
+@pytest.mark.parametrize("kind", TYPES)
 @pytest.mark.parametrize("dtype", [np.int64, np.float64, np.float32])
-@settings(max_examples=40)
+@settings(max_examples=per_type(40))
 @given(data=st.data())
 def test_backends_agree(
-    library: Backend, xp: ModuleType, dtype: type, data: st.DataObject
+    library: Backend, xp: ModuleType, dtype: type, kind: str, data: st.DataObject
 ) -> None:
-    lr, steps = data.draw(cases(dtype))
+    lr, steps = data.draw(cases(kind, dtype))
     steps = convert(library, xp, steps)
     out = lr(steps)
     # float32 steps stay float32; without jax_enable_x64 JAX holds int64 and
@@ -65,22 +65,26 @@ def test_backends_agree(
     check(lr, steps, out)
 
 
-@settings(max_examples=60)
-@given(case=cases(np.int64))
-def test_python_scalars_agree_with_numpy(case: Any) -> None:
-    lr, steps = case
+@pytest.mark.parametrize("kind", TYPES)
+@settings(max_examples=per_type(60))
+@given(data=st.data())
+def test_python_scalars_agree_with_numpy(kind: str, data: st.DataObject) -> None:
+    lr, steps = data.draw(cases(kind, np.int64))
     scale = lr.scale
     scalars = np.array([lr(int(s)) for s in steps])
     np.testing.assert_allclose(scalars, lr(steps), rtol=0, atol=2 * EPS64 * scale)
 
 
+@pytest.mark.parametrize("kind", TYPES)
 @pytest.mark.parametrize("x64", [False, True], ids=["jax_jit", "jax_jit_x64"])
 @pytest.mark.parametrize("dtype", [np.int64, np.float64, np.float32])
-@settings(max_examples=25)
+@settings(max_examples=per_type(25))
 @given(data=st.data())
-def test_backends_agree_under_jit(x64: bool, dtype: type, data: st.DataObject) -> None:
+def test_backends_agree_under_jit(
+    x64: bool, dtype: type, kind: str, data: st.DataObject
+) -> None:
     jax = pytest.importorskip("jax")
-    lr, steps = data.draw(cases(dtype))
+    lr, steps = data.draw(cases(kind, dtype))
     backend = _backends.BACKENDS["jax_jit"]
     with jax.enable_x64(x64):
         converted = backend.convert(backend.load(), steps)

@@ -271,7 +271,7 @@ def test_numpy_alone_needs_no_optional_library() -> None:
     import sys
     from pathlib import Path
 
-    from conftest import BUILT_IN_TYPES
+    from conftest import TYPES
 
     code = f"""
 import sys
@@ -291,7 +291,7 @@ configs = {{
                                dict(type="exp", start_lr=1.0, stop_lr=0.1,
                                     decay_steps=7)]),
 }}
-for name in {BUILT_IN_TYPES!r}:
+for name in {TYPES!r}:
     kw = dict(start_lr=1e-3, num_steps=100)
     if name in ("exp", "cosine", "wsd", "linear", "polynomial", "inverse_sqrt",
                 "cosine_restarts"):

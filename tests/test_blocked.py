@@ -15,9 +15,9 @@ import arraylr._backend as backend
 from arraylr import BaseLR
 from arraylr.testing.strategies import configs, step_arrays
 
-from conftest import BUILT_IN_TYPES
+from conftest import TYPES
 
-BUILT_IN = st.sampled_from(BUILT_IN_TYPES).flatmap(configs)
+BUILT_IN = st.sampled_from(TYPES).flatmap(configs)
 
 
 @given(st.data())

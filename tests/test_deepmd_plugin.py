@@ -33,14 +33,16 @@ with warnings.catch_warnings():
     from deepmd.utils.argcheck import gen_doc, normalize
 
 import arraylr.deepmd as plugin
+from arraylr.config import DEEPMD_OWN_TYPES
 
-from conftest import BUILT_IN_TYPES
+from conftest import TYPES, example
 
 DeePMDBaseLR = learning_rate.BaseLR
 
-# One full config per type that DeePMD-kit lacks, written as a DeePMD-kit user
-# would (no num_steps: DeePMD-kit fills it in from training.numb_steps).
-FULL: dict[str, dict[str, Any]] = {
+# A full config of every type arraylr offers DeePMD-kit, over 40 steps, written
+# as a DeePMD-kit user would (no num_steps: DeePMD-kit fills it in from
+# training.numb_steps); a type without one here is tried with its example.
+FORTY: dict[str, dict[str, Any]] = {
     "constant": {"start_lr": 1e-3, "warmup_steps": 4, "warmup_start_factor": 0.1},
     "linear": {"start_lr": 1e-3, "stop_lr": 1e-5, "warmup_ratio": 0.1},
     "polynomial": {"start_lr": 1e-3, "stop_lr_ratio": 0.01, "power": 2.0},
@@ -97,6 +99,25 @@ FULL: dict[str, dict[str, Any]] = {
     },
 }
 
+
+
+def _full() -> dict[str, tuple[dict[str, Any], int]]:
+    """``name -> (config without num_steps, num_steps)`` for every plugin type."""
+    out = {}
+    for name in TYPES:
+        if name in DEEPMD_OWN_TYPES:
+            continue
+        if name in FORTY:
+            out[name] = (FORTY[name], 40)
+        else:
+            config = example(name)
+            del config["type"]
+            out[name] = (config, config.pop("num_steps"))
+    return out
+
+
+FULL = _full()
+
 SYSTEM_TEMPLATE: dict[str, Any] = {
     "model": {
         "type_map": ["A", "B"],
@@ -131,7 +152,7 @@ SYSTEM_TEMPLATE: dict[str, Any] = {
 
 def test_every_type_deepmd_lacks_is_registered() -> None:
     # the built-in types (other tests register schedules of their own)
-    expected = set(BUILT_IN_TYPES) - {"exp", "cosine", "wsd"}
+    expected = set(TYPES) - DEEPMD_OWN_TYPES
     assert set(plugin.plugin_types()) == expected  # never a user's own types
     plugins = DeePMDBaseLR.get_plugins()
     for name in expected:
@@ -144,21 +165,18 @@ def test_every_type_deepmd_lacks_is_registered() -> None:
     assert plugin.register() == []  # idempotent
 
 
-def test_full_configs_cover_every_plugin_type() -> None:
-    assert set(FULL) == set(BUILT_IN_TYPES) - {"exp", "cosine", "wsd"}
-
-
 @pytest.mark.parametrize("name", sorted(FULL))
 def test_deepmd_builds_the_arraylr_schedule(name: str) -> None:
-    params = {"type": name, **copy.deepcopy(FULL[name])}
-    lr = learning_rate.make_learning_rate_schedule(params, 40)
+    config, n = FULL[name]
+    params = {"type": name, **copy.deepcopy(config)}
+    lr = learning_rate.make_learning_rate_schedule(params, n)
     if name == "sequence":  # DeePMD-kit's schema needs start_lr; arraylr's has none
         del params["start_lr"]
-    ours = BaseLR(**params, num_steps=40)
+    ours = BaseLR(**params, num_steps=n)
     assert lr.schedule == ours
     assert lr.start_lr == ours.start_lr and lr.stop_lr == ours.stop_lr
-    assert lr.num_steps == 40 and lr.warmup_steps == ours.warmup_steps
-    steps = np.arange(-2, 45)
+    assert lr.num_steps == n and lr.warmup_steps == ours.warmup_steps
+    steps = np.linspace(-2, n + 5, 47).astype(np.int64)
     assert [lr.value(int(s)) for s in steps] == [ours(int(s)) for s in steps]
     assert all(type(lr.value(int(s))) is float for s in steps[:3])
     np.testing.assert_array_equal(lr.value(steps), ours(steps))
@@ -170,17 +188,18 @@ def test_deepmd_values_on_torch_and_under_jax_jit(name: str) -> None:
     torch = pytest.importorskip("torch")
     jax = pytest.importorskip("jax")
     jnp = pytest.importorskip("jax.numpy")
-    lr = learning_rate.make_learning_rate_schedule({"type": name, **FULL[name]}, 40)
-    steps = np.arange(0, 45)
+    config, n = FULL[name]
+    lr = learning_rate.make_learning_rate_schedule({"type": name, **config}, n)
+    steps = np.linspace(0, n + 5, 45).astype(np.int64)
     expected = lr.schedule(steps)
-    got = lr.value(torch.arange(0, 45))
+    got = lr.value(torch.from_numpy(steps))
     assert isinstance(got, torch.Tensor) and got.dtype == torch.float64
     # identical to arraylr on the same input; within the bound of NumPy's
-    assert torch.equal(got, lr.schedule(torch.arange(0, 45)))
+    assert torch.equal(got, lr.schedule(torch.from_numpy(steps)))
     bound = 4 * np.finfo(np.float64).eps * lr.schedule.scale
     np.testing.assert_allclose(got.numpy(), expected, rtol=0, atol=bound)
     with jax.enable_x64(True):
-        traced = jax.jit(lr.value)(jnp.arange(0, 45))
+        traced = jax.jit(lr.value)(jnp.asarray(steps))
         np.testing.assert_allclose(np.asarray(traced), expected, rtol=0, atol=bound)
     # a traced scalar step, as a jitted train step would pass it (float32 math)
     traced = jax.jit(lambda s: lr.value(s))(jnp.asarray(7))
@@ -202,7 +221,7 @@ def test_deepmd_schedule_equals_arraylr_for_any_config(
 
 
 def test_normalize_accepts_each_new_type_and_builds_it() -> None:
-    for name, params in FULL.items():
+    for name, (params, n) in FULL.items():
         jdata = copy.deepcopy(SYSTEM_TEMPLATE)
         jdata["learning_rate"] = {"type": name, **copy.deepcopy(params)}
         out = normalize(jdata)["learning_rate"]
@@ -210,7 +229,7 @@ def test_normalize_accepts_each_new_type_and_builds_it() -> None:
             assert out[key] == value, (name, key)
         # the validated section, as DeePMD-kit passes it on (filled-in defaults
         # such as stop_lr=5e-08 and scale_by_worker included), builds the schedule
-        lr = learning_rate.make_learning_rate_schedule(out, 40)
+        lr = learning_rate.make_learning_rate_schedule(out, n)
         assert lr.schedule.type_name == name
 
 
@@ -279,7 +298,7 @@ def test_common_keys_a_type_lacks_are_errors_unless_not_given() -> None:
     )
     assert lr.value(39) == 1e-3
     with pytest.raises(ValueError, match="start_lr must equal the first child"):
-        make({**FULL["sequence"], "type": "sequence", "start_lr": 2e-3}, 40)
+        make({**FORTY["sequence"], "type": "sequence", "start_lr": 2e-3}, 40)
     with pytest.raises(TypeError, match="pct_strat.*pct_start"):
         make({"type": "onecycle", "start_lr": 1e-3, "pct_strat": 0.2}, 40)
 
@@ -288,7 +307,7 @@ def test_schedules_pickle_and_copy() -> None:
     import pickle
 
     lr = learning_rate.make_learning_rate_schedule(
-        {"type": "onecycle", **FULL["onecycle"]}, 40
+        {"type": "onecycle", **FORTY["onecycle"]}, 40
     )
     again = pickle.loads(pickle.dumps(lr))
     assert again.schedule == lr.schedule and again.value(10) == lr.value(10)

@@ -28,7 +28,7 @@ from arraylr.cli import main
 from arraylr.testing import _backends
 from arraylr.testing.strategies import configs
 
-from conftest import BUILT_IN_TYPES
+from conftest import TYPES
 
 EPS32 = float(np.finfo(np.float32).eps)
 jax = pytest.importorskip("jax")
@@ -216,7 +216,7 @@ def test_unsigned_steps_never_wrap(steps: Any, name: str) -> None:
 # -------------------------------------------------------------- 5. infinity
 
 
-@pytest.mark.parametrize("name", BUILT_IN_TYPES)
+@pytest.mark.parametrize("name", TYPES)
 @settings(max_examples=5)
 @given(data=st.data())
 def test_infinite_and_huge_steps_give_the_rate_past_the_end(
@@ -602,7 +602,7 @@ def test_powers_past_float32_range(
 
 
 @settings(max_examples=150)
-@given(data=st.data(), name=st.sampled_from(BUILT_IN_TYPES))
+@given(data=st.data(), name=st.sampled_from(TYPES))
 def test_hostile_constructor_arguments(data: st.DataObject, name: str) -> None:
     config = data.draw(configs(name))
     names = BaseLR._lookup(name)._parameter_names()

@@ -19,13 +19,9 @@ LAYERS: list[tuple[str, list[str]]] = [
     ),
     ("arrays", ["_backend"]),
     ("parameters", ["_parameters"]),
-    ("contract", ["base"]),
-    (
-        "families",
-        ["exponential", "cosine", "wsd", "polynomial", "piecewise", "inverse_sqrt"]
-        + ["inverse_time"]
-        + ["cosine_restarts", "onecycle", "cyclic"],
-    ),
+    ("contract", ["_phases", "_roles", "base"]),
+    # every module of the package, none importing another; then the package
+    ("families", ["families.*", "families"]),
     ("composition", ["composite", "population"]),
     (
         "integrations",
@@ -35,14 +31,9 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("cli", ["cli", "__main__"]),
 ]
 """Bottom to top.  A module may import the modules listed before it (lower
-layers, and earlier modules of its own layer), never one listed after it."""
-
-RANK = {
-    module: (layer, rank)
-    for rank, (layer, module) in enumerate(
-        (layer, module) for layer, modules in LAYERS for module in modules
-    )
-}
+layers, and earlier modules of its own layer), never one listed after it.
+``package.*`` is every module of a package, at one rank: a new module there
+needs no entry, and none of them imports another."""
 
 
 def _module_name(path: Path) -> str:
@@ -50,6 +41,27 @@ def _module_name(path: Path) -> str:
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
+
+
+FOUND = sorted(_module_name(p) for p in SRC.rglob("*.py") if _module_name(p))
+
+
+def _ranks() -> dict[str, tuple[str, int]]:
+    ranks: dict[str, tuple[str, int]] = {}
+    for rank, (layer, entry) in enumerate(
+        (layer, entry) for layer, entries in LAYERS for entry in entries
+    ):
+        if entry.endswith(".*"):
+            package = entry[:-2] + "."
+            for module in FOUND:
+                if module.startswith(package) and "." not in module[len(package) :]:
+                    ranks[module] = (layer, rank)
+        else:
+            ranks[entry] = (layer, rank)
+    return ranks
+
+
+RANK = _ranks()
 
 
 def _arraylr_imports(source: str, module: str, package: bool) -> list[tuple[int, str]]:
@@ -134,6 +146,14 @@ def test_an_upward_import_is_caught() -> None:
         "cli", _arraylr_imports("from . import __version__\n", "cli", False)
     )
     assert wrong == ["line 1: the package itself (import a module instead)"]
+    # a family importing another family (one rank: neither may)
+    sibling = _arraylr_imports("from .cosine import X\n", "families.cyclic", False)
+    assert sibling == [(1, "families.cosine")]
+    assert _upward("families.cyclic", sibling) == [
+        "line 1: families.cosine (families)"
+    ]
+    # a new module of the package has its layer without an entry in LAYERS
+    assert RANK["families.cosine"] == RANK["families.wsd"]
 
 
 def test_backend_calls_no_schedule() -> None:

@@ -7,16 +7,19 @@ import json
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import numpy as np
 import pytest
 
 from arraylr import BaseLR
 
+from conftest import examples
+
 torch = pytest.importorskip("torch")
 
 N = 1000
-EVERY_TYPE = {
+COMPILED = {
     "exp": {"start_lr": 1e-3, "stop_lr": 1e-5, "decay_steps": 70, "warmup_steps": 50},
     "cosine": {"start_lr": 1e-3, "stop_lr": 1e-5, "warmup_steps": 50},
     "wsd": {"start_lr": 1e-3, "stop_lr": 1e-5, "decay_phase_ratio": 0.2},
@@ -43,14 +46,19 @@ EVERY_TYPE = {
         ],
     },
 }  # fmt: skip
+"""Configs over N steps that reach every phase in the compiled run (a type
+without one here is compiled from its example)."""
 
 SCRIPT = textwrap.dedent(
     """
-    import json, sys
+    import importlib, json, os, sys
     import numpy as np
     import torch
     from torch._dynamo.testing import CompileCounter
     from arraylr import BaseLR
+
+    if os.environ.get("ARRAYLR_EXTRA_TYPES"):  # as conftest registers them
+        importlib.import_module(os.environ["ARRAYLR_EXTRA_TYPES"])
 
     N = 1000
     configs = json.loads(sys.argv[1])
@@ -90,10 +98,9 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_every_built_in_type_is_compiled() -> None:
-    from conftest import BUILT_IN_TYPES
-
-    assert set(EVERY_TYPE) == set(BUILT_IN_TYPES)
+def _every_type() -> dict[str, dict[str, Any]]:
+    """A config per registered type: COMPILED's over N steps, else its example."""
+    return examples({k: {**c, "num_steps": N} for k, c in COMPILED.items()})
 
 
 def test_one_compilation_for_every_type_cold() -> None:
@@ -102,9 +109,7 @@ def test_one_compilation_for_every_type_cold() -> None:
     caches (dynamo guarded on their length: a recompile each,
     FailOnRecompileLimitHit after 8), and the first call imported torch lazily
     (a guard: compiled twice)."""
-    configs = {
-        name: {"type": name, **c, "num_steps": N} for name, c in EVERY_TYPE.items()
-    }
+    configs = _every_type()
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, json.dumps(configs)],
         capture_output=True,
@@ -123,7 +128,7 @@ def test_compiled_optimizer_step_compiles_once_with_eager_calls() -> None:
     from arraylr.torch import ScheduleLR
 
     torch._dynamo.reset()
-    lr = BaseLR(type="cosine", num_steps=N, **EVERY_TYPE["cosine"])
+    lr = BaseLR(type="cosine", num_steps=N, **COMPILED["cosine"])
     model = torch.nn.Linear(4, 1)
     opt = torch.optim.SGD(model.parameters(), lr=torch.tensor(0.1))
     sched = ScheduleLR(opt, lr)

@@ -14,41 +14,22 @@ to an array of that library, on that device.
 [0.0, 0.000934, 0.000591, 0.000187, 1e-05]
 """
 
+from . import families
 from ._version import __version__
 from .base import BaseLR
 from .composite import LearningRateProduct, LearningRateSequence
 from .config import ConfigNote, load_config, make_learning_rate_schedule
-from .cosine import LearningRateCosine
-from .cosine_restarts import LearningRateCosineRestarts
-from .cyclic import LearningRateCyclic
-from .exponential import LearningRateExp
-from .inverse_sqrt import LearningRateInverseSqrt
-from .inverse_time import LearningRateInverseTime
-from .onecycle import LearningRateOneCycle
-from .piecewise import LearningRatePiecewise
-from .polynomial import LearningRateConstant, LearningRateLinear, LearningRatePolynomial
+from .families import *  # noqa: F403 (every family's classes, as families lists)
 from .population import Population
-from .wsd import LearningRateWSD
 
 __all__ = [
     "BaseLR",
     "ConfigNote",
-    "LearningRateConstant",
-    "LearningRateCosine",
-    "LearningRateCosineRestarts",
-    "LearningRateCyclic",
-    "LearningRateExp",
-    "LearningRateInverseSqrt",
-    "LearningRateInverseTime",
-    "LearningRateLinear",
-    "LearningRateOneCycle",
-    "LearningRatePiecewise",
-    "LearningRatePolynomial",
     "LearningRateProduct",
     "LearningRateSequence",
-    "LearningRateWSD",
     "Population",
     "__version__",
     "load_config",
     "make_learning_rate_schedule",
+    *families.__all__,
 ]

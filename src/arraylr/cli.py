@@ -42,7 +42,7 @@ def milestones(schedule: BaseLR) -> list[tuple[int, str]]:
     for step, label in schedule.phases():
         marks[step] = label
     # a cyclic rate goes up and down: its quarters are of the run, not of a decay
-    part = "run" if schedule.type_name == "cyclic" else "decay"
+    part = schedule._quarters_of
     for quarter in (1, 2, 3):
         marks.setdefault(w + quarter * t // 4, f"{part} {quarter}/4")
     return sorted(marks.items())
@@ -225,15 +225,8 @@ def _end_notes(schedule: BaseLR) -> list[str]:
     stop = schedule.stop_lr
     if abs(end - stop) <= 1e-9 * max(abs(stop), 1e-300) or schedule.num_steps == 0:
         return []
-    if schedule.type_name == "exp" and not getattr(schedule, "smooth", True):
-        stairs = schedule.decay_num_steps // getattr(schedule, "decay_steps", 1)
-        return [
-            f"the rate at the end (step {schedule.num_steps}) is {end:.4g}, not "
-            f"stop_lr={stop:.4g}: a stepped exp has taken {stairs} whole stairs of "
-            "decay_steps by then (the last stair would reach stop_lr); smooth=true "
-            "ends at stop_lr"
-        ]
-    return []
+    note = schedule._end_note()
+    return [] if note is None else [note]
 
 
 def cmd_show(args: argparse.Namespace) -> int:

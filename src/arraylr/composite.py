@@ -74,6 +74,14 @@ class LearningRateSequence(BaseLR):
 
     _propagates_nan = True
     _derived = ("boundaries",)
+    _example = {
+        "boundaries": [2000],
+        "schedules": [
+            {"type": "linear", "start_lr": 0.1, "stop_lr": 1.0},
+            {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.05, "num_steps": 8000},
+        ],
+    }
+    _draws = frozenset({"schedules", "boundaries", "num_steps"})
 
     children: tuple[BaseLR, ...]
     boundaries: tuple[int, ...]
@@ -172,6 +180,31 @@ class LearningRateSequence(BaseLR):
             lr = xp.where(step < edge, lr, _child_value(child, inside))
         return lr
 
+    def _derivation_refusal(self) -> str | None:
+        return _childrens(self)
+
+    @classmethod
+    def _draw(
+        cls, draw: Any, st: Any, config: dict[str, Any], configs: Any
+    ) -> dict[str, Any]:
+        """One to three children end to end, each over its own steps."""
+        kinds = ["exp", "cosine", "wsd", "linear", "constant", "polynomial"]
+        count = draw(st.integers(1, 3))
+        lengths = [draw(st.integers(1, 2000)) for _ in range(count)]
+        children = []
+        for kind, length in zip(
+            draw(st.lists(st.sampled_from(kinds), min_size=count, max_size=count)),
+            lengths,
+            strict=True,
+        ):
+            child = draw(configs(kind, max_steps=length))
+            child["num_steps"] = length
+            child.pop("warmup_steps", None)
+            child.pop("warmup_ratio", None)
+            children.append(child)
+        bounds = [sum(lengths[: i + 1]) for i in range(count - 1)]
+        return {"schedules": children, "boundaries": bounds, "num_steps": sum(lengths)}
+
     def _decay_value_integer(self, step: Array, xp: Namespace, dtype: object) -> Any:
         lr = _child_value(self.children[0], step, dtype)
         for boundary, child in zip(self.boundaries, self.children[1:], strict=True):
@@ -181,6 +214,13 @@ class LearningRateSequence(BaseLR):
                 step < boundary, lr, _child_value(child, step - boundary, dtype)
             )
         return lr
+
+
+def _childrens(schedule: BaseLR) -> str:
+    return (
+        f"{type(schedule).__name__} (type={schedule.type_name!r}): its parameters "
+        "are its children's"
+    )
 
 
 def _child_value(child: BaseLR, step: Any, dtype: object = None) -> Any:
@@ -259,6 +299,15 @@ class LearningRateProduct(BaseLR):
 
     _propagates_nan = True
     _derived = ("factor_of_children",)
+    _example = {
+        "num_steps": 10_000,
+        "schedules": [
+            {"type": "cosine", "start_lr": 1.0, "stop_lr": 0.0, "warmup_steps": 500},
+            {"type": "piecewise", "start_lr": 1.0, "boundaries": [4000, 7000],
+             "factors": [0.5, 0.5]},
+        ],
+    }  # fmt: skip
+    _draws = frozenset({"schedules"})
 
     children: tuple[BaseLR, ...]
     factor_of_children: float
@@ -304,6 +353,29 @@ class LearningRateProduct(BaseLR):
                 f"product: start_lr={base!r} times the children's largest factors "
                 f"({factor!r}) exceeds {FLOAT32_MAX:.4g}, the largest float32"
             )
+
+    def _derivation_refusal(self) -> str | None:
+        return _childrens(self)
+
+    @classmethod
+    def _draw(
+        cls, draw: Any, st: Any, config: dict[str, Any], configs: Any
+    ) -> dict[str, Any]:
+        """One to three children of the product's length or shorter (a shorter
+        one holds its final rate), some as bare factors (``start_lr=1``)."""
+        kinds = ["exp", "cosine", "wsd", "linear", "constant", "polynomial", "cyclic"]
+        count = draw(st.integers(1, 3))
+        children = []
+        for kind in draw(
+            st.lists(st.sampled_from(kinds), min_size=count, max_size=count)
+        ):
+            length = draw(st.integers(1, max(1, config["num_steps"])))
+            child = draw(configs(kind, max_steps=length))
+            child["num_steps"] = min(child["num_steps"], length)
+            if child.get("warmup_steps", 0) >= max(child["num_steps"], 1):
+                child.pop("warmup_steps")
+            children.append(child)
+        return {"schedules": children}
 
     def phases(self) -> list[tuple[int, str]]:
         marks = set(super().phases())

@@ -27,6 +27,7 @@ from ._validation import check_int
 from .base import BaseLR
 
 __all__ = [
+    "DEEPMD_OWN_TYPES",
     "ConfigNote",
     "ConfigOrigins",
     "load_config",
@@ -49,6 +50,10 @@ _SCALE_BY_WORKER_NOTE = (
 
 DEEPMD_STEP_KEYS = ("numb_steps", "stop_batch", "num_step", "num_steps", "numb_step")
 """``training.numb_steps`` and the aliases DeePMD-kit 3.2's argcheck accepts for it."""
+
+DEEPMD_OWN_TYPES: frozenset[str] = frozenset({"exp", "cosine", "wsd"})
+"""The types DeePMD-kit implements itself (and its TensorFlow trainer's
+scale_by_worker applies to); arraylr's plugin never replaces them."""
 
 DEEPMD_STOP_LR = 5e-8
 """The ``stop_lr`` DeePMD-kit 3.2 fills in when a ``learning_rate`` section gives
@@ -298,7 +303,7 @@ def _deepmd_section(
     if workers is not None:
         factor = worker_scale("linear" if rule is None else rule, workers)
         kind = params.get("type", "exp")
-        if kind not in ("exp", "cosine", "wsd"):
+        if kind not in DEEPMD_OWN_TYPES:
             raise ValueError(
                 f"{where}: workers applies DeePMD-kit's scale_by_worker rule, which "
                 "its TensorFlow trainer applies to the exp, cosine and wsd types, "

@@ -52,6 +52,7 @@ from typing import Any
 
 from ._version import __version__
 from .base import BaseLR
+from .config import DEEPMD_OWN_TYPES
 
 __all__ = [
     "DEEPMD_OWN_TYPES",
@@ -63,8 +64,6 @@ __all__ = [
     "schema_arguments",
 ]
 
-DEEPMD_OWN_TYPES: frozenset[str] = frozenset({"exp", "cosine", "wsd"})
-"""The types DeePMD-kit implements itself; arraylr never replaces them."""
 
 _COMMON = (
     "start_lr",

@@ -104,90 +104,15 @@ import numpy as np
 
 from . import _backend
 from ._backend import HOST, Plan
+from ._roles import STRUCTURE
 from ._scalar import Array, Namespace
 from ._validation import short_repr
 from .base import BaseLR
-from .cosine import LearningRateCosine
-from .cosine_restarts import LearningRateCosineRestarts
-from .cyclic import LearningRateCyclic
-from .exponential import LearningRateExp
-from .inverse_sqrt import LearningRateInverseSqrt
-from .inverse_time import LearningRateInverseTime
-from .onecycle import LearningRateOneCycle
-from .piecewise import LearningRatePiecewise
-from .polynomial import LearningRateConstant, LearningRateLinear, LearningRatePolynomial
-from .wsd import LearningRateWSD
 
 __all__ = ["Population", "register_jax"]
 
 
-def _is_one(value: float) -> bool:
-    return value == 1.0
-
-
-_STRUCTURE = "structure"
-"""A float attribute held as structure: members of a group share its value."""
-
-_RULES: dict[type, dict[str, Any]] = {
-    # exponent/power: tested against 1 in Python; the formula reads the float
-    # copies _double_exponent/_power, which may vary
-    LearningRateCosine: {"exponent": _is_one},
-    LearningRatePolynomial: {"power": _is_one},
-    # the table of cycle peaks is built in Python and indexed by the formula
-    LearningRateCosineRestarts: {
-        "peak_decay": _is_one,
-        "_peaks": _STRUCTURE,
-        "_lengths": _STRUCTURE,
-        "_growth": _STRUCTURE,  # gamma**n of growing peaks (a table, indexed)
-    },
-    # _log_gamma is tested against 0 in Python, and read
-    LearningRateCyclic: {"gamma": _STRUCTURE, "_log_gamma": _STRUCTURE},
-}
-"""Float attributes that are not held as arrays, by class (looked up along the
-MRO): ``_STRUCTURE`` (grouped by value) or a predicate (grouped by its result;
-the formula only compares the attribute, so a group hands it the value of its
-first member)."""
-
 _SKIP = frozenset({"_params", "_frozen"})
-
-_SHARED_EDGES = frozenset({"warmup_steps", "num_steps", "decay_num_steps", "_plateaus"})
-
-_EDGES: dict[type, frozenset[str]] = {
-    LearningRateConstant: _SHARED_EDGES,
-    LearningRateLinear: _SHARED_EDGES,
-    LearningRatePolynomial: _SHARED_EDGES,
-    LearningRateCosine: _SHARED_EDGES,
-    LearningRateInverseSqrt: _SHARED_EDGES,
-    LearningRateWSD: _SHARED_EDGES | {"stable_steps", "decay_phase_steps"},
-    LearningRateExp: _SHARED_EDGES | {"decay_steps"},
-    LearningRateInverseTime: _SHARED_EDGES | {"decay_steps"},
-    # the formula reads the plateaus, not the boundaries they come from
-    LearningRatePiecewise: _SHARED_EDGES | {"boundaries"},
-    LearningRateCyclic: _SHARED_EDGES | {"step_size_up", "step_size_down", "_cycle"},
-    LearningRateOneCycle: _SHARED_EDGES | {"up_steps"},
-    # period_mult 1 only (see _edges): longer cycles read tables of starts
-    LearningRateCosineRestarts: _SHARED_EDGES | {"period", "_last_cycle"},
-}
-"""Integer attributes a class's formula reads through the edge functions of
-:mod:`arraylr._exact` (and ``is_zero`` for its tests), so that they may be
-integer arrays, one edge per member: members differing in them are one
-evaluation.  By exact class (a subclass may read them otherwise): every other
-integer stays structure.  ``_plateaus``: the integers in its tuples."""
-
-
-def _edges(schedule: BaseLR) -> frozenset[str]:
-    if isinstance(schedule, LearningRateCosineRestarts) and schedule.period_mult > 1:
-        return frozenset()  # cycle starts, lengths and peaks: tables in Python
-    return _EDGES.get(type(schedule), frozenset())
-
-
-def _unread(schedule: BaseLR) -> frozenset[str]:
-    """Attributes the formula does not read for this schedule (left out of
-    its structure: members differing in them share a group)."""
-    if isinstance(schedule, LearningRateCosineRestarts) and schedule.period_mult == 1:
-        return frozenset({"_starts", "_lengths", "_peaks"})  # equal cycles: no tables
-    return frozenset()
-
 
 _INT_LIMIT = 2**63
 """Edges at or past this (no int64 holds them) stay structure."""
@@ -206,9 +131,10 @@ _FREE = _Free()
 
 
 def _rules(cls: type) -> dict[str, Any]:
+    """The class's ``_structure`` rules, merged along its MRO."""
     rules: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
-        rules.update(_RULES.get(klass, {}))
+        rules.update(klass.__dict__.get("_structure", {}))
     return rules
 
 
@@ -217,7 +143,7 @@ def _key(value: Any, rule: Any, floats: list[float], ints: list[int] | None) -> 
     ``floats``) replaced by :data:`_FREE`, and, where ``ints`` is a list (an
     edge attribute), its integers (appended to ``ints``) by ``("i", zero)``:
     edges may differ between members of a group, but not in being 0."""
-    if rule is _STRUCTURE:
+    if rule is STRUCTURE:
         return ("v", value)
     if rule is not None:
         return ("b", bool(rule(value)))
@@ -275,14 +201,13 @@ def _structure(schedule: BaseLR) -> tuple[tuple[Any, ...], list[float], list[int
     """``(key, floats, ints)``: the schedule's structure (equal for schedules a
     group can hold), its float values and its edges, in the key's order."""
     rules = _rules(type(schedule))
-    edges = _edges(schedule)
+    edges, unread = schedule._population_roles()
     floats: list[float] = []
     ints: list[int] = []
     # the parameters a config gives (stop_lr or stop_lr_ratio, a decay_rate
     # given or derived): with_parameters derives a group's values from them
     given = tuple(sorted(k for k, v in schedule._params.items() if v is not None))
     parts: list[Any] = [("(given)", ("v", given))]
-    unread = _unread(schedule)
     for name in sorted(schedule.__dict__):
         if name in _SKIP or name in unread:
             continue
@@ -437,199 +362,15 @@ def _wrapped(plan: Plan, traced: bool = False) -> Plan:
 # ------------------------------------------- parameters -> what a formula reads
 
 
-def _base_values(p: dict[str, Any], stand: Any, stop: Any) -> dict[str, Any]:
-    """BaseLR's float values from ``start_lr``, ``stop`` and the warmup factor."""
-    start = p["start_lr"]
-    factor = p.get("warmup_start_factor", stand.value("warmup_start_factor"))
-    width = stand.number("warmup_steps", minimum=1)
-    warm, slope = BaseLR._warmup_line(start, factor, width)
-    return {
-        "start_lr": start,
-        "stop_lr": stop,
-        "warmup_start_factor": factor,
-        "warmup_start_lr": warm,
-        "_warmup_slope": slope,
-    }
-
-
-def _stop(p: dict[str, Any]) -> Any:
-    if "stop_lr_ratio" in p:
-        return p["start_lr"] * p["stop_lr_ratio"]
-    return p["stop_lr"]
-
-
-def _derive_cosine(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
-    out = _base_values(p, s, _stop(p))
-    factor, half, floor = LearningRateCosine._floor_terms(
-        out["start_lr"], out["stop_lr"]
-    )
-    out.update(lr_min_factor=factor, _half_span=half)
-    if s.decay_num_steps > 0:
-        out["_plateaus"] = ((0, None, floor),)
-    return out
-
-
-def _derive_polynomial(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
-    out = _base_values(p, s, _stop(p))
-    if s.decay_num_steps > 0:
-        out["_plateaus"] = ((0, None, out["stop_lr"]),)
-    return out
-
-
-def _derive_constant(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
-    return _base_values(p, s, p["start_lr"])
-
-
-def _derive_wsd(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
-    out = _base_values(p, s, _stop(p))
-    if hasattr(s, "_ratio"):  # inverse_linear: larger rate / smaller rate
-        out["_ratio"] = LearningRateWSD._ratio_of(
-            out["start_lr"], out["stop_lr"], s._falls, xp
-        )
-    plateaus: list[Any] = [(0, None, out["stop_lr"])]
-    if s.stable_steps > 0:
-        plateaus.insert(0, (0, 0, out["start_lr"]))
-    out["_plateaus"] = tuple(plateaus)
-    return out
-
-
-def _derive_inverse_sqrt(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
-    out = _base_values(p, s, _stop(p))
-    if "timescale" in p:  # else each member's own (from its warmup_steps)
-        timescale = p["timescale"]
-        out.update(timescale=timescale, _inverse_timescale=1.0 / timescale)
-    return out
-
-
-def _derive_exp(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
-    out = _base_values(p, s, _stop(p))
-    start, stop = out["start_lr"], out["stop_lr"]
-    if "decay_rate" in p:
-        rate = p["decay_rate"]
-    elif s.decay_num_steps == 0:
-        rate = 1.0 + 0.0 * start
-    else:
-        periods = s.number("decay_num_steps") / s.number("decay_steps")
-        rate = LearningRateExp._derived_rate(start, stop, periods, xp)
-    log_rate = xp.log(rate)
-    out.update(
-        decay_rate=rate,
-        _log_rate=log_rate,
-        min_lr=stop,
-        _flat_lr=xp.maximum(start, stop),
-    )
-    if not s._flat:  # where the formula clamps floating steps and exponents
-        size = s.number("decay_steps")
-        cap, top = LearningRateExp._limits(start, stop, log_rate, size, s._grows, xp)
-        out.update(_cap=cap, _top=top)
-    return out
-
-
-def _derive_inverse_time(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
-    out = _base_values(p, s, _stop(p))
-    if "decay_rate" in p:
-        rate = p["decay_rate"]
-        out.update(decay_rate=rate, _slope=rate / s.number("decay_steps"))
-    return out
-
-
-def _derive_cyclic(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
-    start = p["start_lr"]
-    top = p.get("max_lr", s.value("max_lr"))
-    out = _base_values(p, s, start)  # stop_lr: the bottom, start_lr
-    out.update(max_lr=top, _height=top - start, _plateaus=((0, None, start),))
-    return out
-
-
-def _derive_onecycle(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
-    start = p["start_lr"]
-    div = p.get("div_factor", s.value("div_factor"))
-    final = p.get("final_div_factor", s.value("final_div_factor"))
-    initial, stop = LearningRateOneCycle._ends(start, div, final)
-    out = _base_values(p, s, stop)
-    out.update(
-        div_factor=div,
-        final_div_factor=final,
-        initial_lr=initial,
-        _plateaus=((0, None, stop),),
-    )
-    return out
-
-
-def _derive_cosine_restarts(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
-    # period_mult 1 (see Population._derivation): the formula reads start_lr,
-    # stop_lr and, for growing peaks, start_lr times a table of peak_decay**n
-    out = _base_values(p, s, _stop(p))
-    growth = s._growth[-1] if s._growth else 1.0
-    out["_top_peak"] = out["start_lr"] * growth
-    return out
-
-
-def _derive_piecewise(p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
-    start = p["start_lr"]
-    if s._params["factors"] is not None:  # each level from the one before
-        count = len(s.boundaries)
-        factors = [s.given("factors", j) for j in range(count)]
-        levels = LearningRatePiecewise._levels_of(start, factors)
-    else:
-        levels = [start, *s.values("levels")[1:]]
-    out = _base_values(p, s, levels[-1])
-    out.update(
-        levels=tuple(levels),
-        _plateaus=tuple((0, None, level) for level in levels[1:]),
-    )
-    return out
-
-
-_DERIVE: dict[type, tuple[tuple[str, ...], Any]] = {
-    LearningRateCosine: (("start_lr", "stop_lr", "stop_lr_ratio"), _derive_cosine),
-    LearningRatePolynomial: (
-        ("start_lr", "stop_lr", "stop_lr_ratio"),
-        _derive_polynomial,
-    ),
-    LearningRateConstant: (("start_lr",), _derive_constant),
-    LearningRateWSD: (("start_lr", "stop_lr", "stop_lr_ratio"), _derive_wsd),
-    LearningRateInverseSqrt: (
-        ("start_lr", "stop_lr", "stop_lr_ratio", "timescale"),
-        _derive_inverse_sqrt,
-    ),
-    LearningRateExp: (
-        ("start_lr", "stop_lr", "stop_lr_ratio", "decay_rate"),
-        _derive_exp,
-    ),
-    LearningRateInverseTime: (
-        ("start_lr", "stop_lr", "stop_lr_ratio", "decay_rate"),
-        _derive_inverse_time,
-    ),
-    LearningRateCyclic: (("start_lr", "max_lr"), _derive_cyclic),
-    LearningRateOneCycle: (
-        ("start_lr", "div_factor", "final_div_factor"),
-        _derive_onecycle,
-    ),
-    LearningRatePiecewise: (("start_lr",), _derive_piecewise),
-    LearningRateCosineRestarts: (
-        ("start_lr", "stop_lr", "stop_lr_ratio"),
-        _derive_cosine_restarts,
-    ),
-}
-"""Per type: the float parameters :meth:`Population.with_parameters` takes, and
-the float values the formula reads, computed from them with ``xp`` operations
-by the family's own derivations (``BaseLR._warmup_line``,
-``LearningRateCosine._floor_terms``, ``LearningRateWSD._ratio_of``,
-``LearningRateExp._derived_rate``/``_limits``, ``LearningRateOneCycle._ends``,
-``LearningRatePiecewise._levels_of``: ``__init__`` calls the same functions on
-Python floats; the one-operation values, a slope or a height, are spelled
-here).  Plateau tuples give only their levels (their edges are the
-members').  ``tests/test_population.py`` checks that both give the members'
-rates.  Other types raise ``TypeError``."""
-
-
 class _Derivation:
-    """What a derivation of :data:`_DERIVE` reads of a group besides the
-    parameters given: the first member's attributes (for the tests every
-    member of a group shares: flags, which edges are 0), and per member its
-    edges (:meth:`number`) and float values (:meth:`value`), as arrays like
-    the given parameters."""
+    """What a type's ``_derive`` reads of a group besides the parameters
+    given (the population's counterpart of :class:`arraylr._roles.Own`): the
+    first member's attributes (for the tests every member of a group shares:
+    flags, which edges are 0), and per member its edges (:meth:`number`),
+    float values (:meth:`value`) and list parameters (:meth:`given`), as
+    arrays like the given parameters."""
+
+    single = False
 
     def __init__(
         self,
@@ -684,9 +425,12 @@ class _Derivation:
             return [getattr(self._group.stand, name)]
         return [c if isinstance(c, float) else self._array(c) for c in columns]
 
-    def given(self, name: str, index: int) -> Any:
-        """Entry ``index`` of list parameter ``name`` as each member's config
-        gives it."""
+    def given(self, name: str, index: int | None = None) -> Any:
+        """The list parameter ``name`` as the members' configs give it (``None``
+        if not given: the members share that), or its entry ``index`` of every
+        member."""
+        if index is None or self._group.stand._params.get(name) is None:
+            return self._group.stand._params.get(name)
         return self._array([float(m._params[name][index]) for m in self._members])
 
 
@@ -1083,26 +827,24 @@ class Population:
         return Population._from_leaves(self._aux(), leaves)
 
     def _derivation(self) -> tuple[tuple[str, ...], Any]:
-        cls: Any = type(self._groups[0].stand)
-        if cls is LearningRateCosineRestarts and any(
-            getattr(group.stand, "period_mult", 1) > 1 for group in self._groups
-        ):
-            raise TypeError(
-                "with_parameters/parameters do not support cosine_restarts with "
-                "period_mult >= 2: its cycle peaks are a table computed in Python "
-                "(period_mult=1 is supported; jax.grad with respect to the "
-                "population itself differentiates the values the formula reads)"
-            )
-        for klass in cls.__mro__:
-            if klass in _DERIVE:
-                return _DERIVE[klass]
-        raise TypeError(
-            f"with_parameters/parameters do not support {cls.__name__} "
-            f"(type={cls.type_name!r}): its parameters are its children's; "
-            "jax.grad with respect to the population itself differentiates the "
-            "values the formula reads. Supported: "
-            + ", ".join(sorted(str(getattr(k, "type_name", k)) for k in _DERIVE))
-        )
+        """The config floats the members' type takes as arrays and its
+        derivation (``_differentiable``, ``_derive``), or a ``TypeError``
+        saying why there is none."""
+        for group in self._groups:
+            refusal = group.stand._derivation_refusal()
+            if refusal is not None:
+                supported = sorted(
+                    name
+                    for name, cls in BaseLR.registered_types().items()
+                    if cls._differentiable
+                )
+                raise TypeError(
+                    f"with_parameters/parameters do not support {refusal}; jax.grad "
+                    "with respect to the population itself differentiates the "
+                    "values the formula reads. Supported: " + ", ".join(supported)
+                )
+        cls = type(self._groups[0].stand)
+        return cls._differentiable, cls._derive
 
     def _aux(self) -> tuple[Any, ...]:
         return tuple(

@@ -64,14 +64,6 @@ _ratio = st.one_of(
 
 MAX_STEP = 2**63 - 1
 
-_power = st.one_of(
-    st.floats(0.1, 10.0),
-    st.floats(1.0, 64.0),
-    st.sampled_from([0.5, 2.0, 4.0, 4.5, 12.0, 25.0, 64.0]),
-)
-_POWERS: dict[str, st.SearchStrategy[float]] = {"exponent": _power, "power": _power}
-"""Exponents and powers up to 64 (the float32 bound must hold at any of them)."""
-
 
 def _resolve(schedule: str | type[BaseLR]) -> type[BaseLR]:
     if isinstance(schedule, str):
@@ -96,6 +88,20 @@ def _hints(cls: type[BaseLR]) -> dict[str, Any]:
     return hints
 
 
+def _around(default: Any) -> st.SearchStrategy[float]:
+    """Floats of the default's sign and magnitude: a default of 1 or more (a
+    factor, an exponent) within a factor of 10 either way, a negative one
+    likewise on its side of 0, 0 in [-1, 1], and anything else (a ratio, no
+    float default) in (0, 1]."""
+    if isinstance(default, float) and default >= 1:
+        return st.floats(default / 10, 10 * default)
+    if isinstance(default, float) and default < 0:
+        return st.floats(10 * default, default / 10)
+    if isinstance(default, float) and default == 0:
+        return st.floats(-1.0, 1.0)
+    return st.floats(1e-6, 1.0)
+
+
 def _guess(name: str, annotation: Any, default: Any) -> st.SearchStrategy[Any] | None:
     """A strategy for a schedule-specific parameter, from its annotation/default."""
     origin = typing.get_origin(annotation)
@@ -107,18 +113,14 @@ def _guess(name: str, annotation: Any, default: Any) -> st.SearchStrategy[Any] |
     if typing.get_origin(base) is typing.Literal:  # an optional Literal
         choices = st.sampled_from(typing.get_args(base))
         return st.one_of(st.none(), choices) if optional else choices
-    if name in _POWERS and (base is float or isinstance(default, float)):
-        strategy: st.SearchStrategy[Any] = _POWERS[name]
-    elif base is bool or isinstance(default, bool):
+    strategy: st.SearchStrategy[Any]
+    if base is bool or isinstance(default, bool):
         strategy = st.booleans()
     elif base is int or (isinstance(default, int) and not isinstance(default, bool)):
         top = max(10, 2 * default) if isinstance(default, int) and default > 0 else 1000
         strategy = st.integers(1, top)
     elif base is float or isinstance(default, float):
-        if isinstance(default, float) and default >= 1:  # a factor or an exponent
-            strategy = st.floats(default / 10, 10 * default)
-        else:  # a ratio
-            strategy = st.floats(1e-6, 1.0)
+        strategy = _around(default)
     elif default is not inspect.Parameter.empty and default is not None:
         strategy = st.just(default)
     else:
@@ -196,112 +198,6 @@ def _shared(draw: st.DrawFn, names: set[str], max_steps: int) -> dict[str, Any]:
     return out
 
 
-@st.composite
-def _piecewise(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
-    n = max(config["num_steps"], 2)
-    config["num_steps"] = n
-    low = config.get("warmup_steps", 0) + 1
-    marks = sorted(draw(st.sets(st.integers(low, max(low, n)), max_size=4)))
-    out: dict[str, Any] = {"boundaries": marks}
-    if draw(st.booleans()):
-        out["factors"] = [draw(st.floats(0.01, 1.0)) for _ in marks]
-    else:
-        top = config["start_lr"]
-        values = sorted((draw(st.floats(0.0, 1.0)) * top for _ in marks), reverse=True)
-        out["values"] = values
-    return out
-
-
-@st.composite
-def _cosine_restarts(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
-    n = config["num_steps"]
-    if draw(st.booleans()):  # growing peaks (Keras' m_mul > 1): at most 8 cycles
-        return {
-            "period": draw(st.integers(max(1, n // 8), max(2, n))),
-            "period_mult": draw(st.integers(1, 4)),
-            "peak_decay": draw(st.sampled_from([2.0, 4.0]) | st.floats(1.0, 4.0)),
-        }
-    return {
-        "period": draw(st.integers(1, max(2, n // 2))),
-        "period_mult": draw(st.integers(1, 4)),
-        "peak_decay": draw(st.sampled_from([1.0, 0.5]) | st.floats(0.1, 1.0)),
-    }
-
-
-@st.composite
-def _sequence(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
-    kinds = ["exp", "cosine", "wsd", "linear", "constant", "polynomial"]
-    count = draw(st.integers(1, 3))
-    lengths = [draw(st.integers(1, 2000)) for _ in range(count)]
-    children = []
-    for kind, length in zip(
-        draw(st.lists(st.sampled_from(kinds), min_size=count, max_size=count)),
-        lengths,
-        strict=True,
-    ):
-        child = draw(configs(kind, max_steps=length))
-        child["num_steps"] = length
-        child.pop("warmup_steps", None)
-        child.pop("warmup_ratio", None)
-        children.append(child)
-    bounds = [sum(lengths[: i + 1]) for i in range(count - 1)]
-    return {"schedules": children, "boundaries": bounds, "num_steps": sum(lengths)}
-
-
-@st.composite
-def _product(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
-    """One to three children of the product's length or shorter (a shorter one
-    holds its final rate), some as bare factors (``start_lr=1``)."""
-    kinds = ["exp", "cosine", "wsd", "linear", "constant", "polynomial", "cyclic"]
-    count = draw(st.integers(1, 3))
-    children = []
-    for kind in draw(st.lists(st.sampled_from(kinds), min_size=count, max_size=count)):
-        length = draw(st.integers(1, max(1, config["num_steps"])))
-        child = draw(configs(kind, max_steps=length))
-        child["num_steps"] = min(child["num_steps"], length)
-        if child.get("warmup_steps", 0) >= max(child["num_steps"], 1):
-            child.pop("warmup_steps")
-        children.append(child)
-    return {"schedules": children}
-
-
-@st.composite
-def _wsd(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
-    """The decay phase as a ratio, or (where there are decay steps) in steps."""
-    n = config["num_steps"]
-    warmup = config.get("warmup_steps", int(config.get("warmup_ratio", 0.0) * n))
-    if n - warmup >= 1 and draw(st.booleans()):
-        return {"decay_phase_steps": draw(st.integers(1, n - warmup))}
-    return {"decay_phase_ratio": draw(st.floats(1e-6, 1.0))}
-
-
-@st.composite
-def _cyclic(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
-    mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
-    out: dict[str, Any] = {
-        "max_lr": config["start_lr"]
-        * draw(st.sampled_from([1.0, 10.0]) | st.floats(1.0, 100.0)),
-        "step_size_up": draw(st.integers(1, max(2, config["num_steps"] // 2))),
-        "mode": mode,
-    }
-    if draw(st.booleans()):
-        out["step_size_down"] = draw(st.integers(0, max(2, config["num_steps"] // 2)))
-    if mode == "exp_range":
-        out["gamma"] = draw(st.sampled_from([1.0, 0.99]) | st.floats(0.5, 1.0))
-    return out
-
-
-# Schedules whose parameters depend on each other or hold lists: drawn together.
-SPECIAL: dict[str, Any] = {
-    "cyclic": _cyclic,
-    "wsd": _wsd,
-    "piecewise": _piecewise,
-    "cosine_restarts": _cosine_restarts,
-    "sequence": _sequence,
-    "product": _product,
-}
-
-
 def configs(
     schedule: str | type[BaseLR] | None = None,
     *,
@@ -347,24 +243,21 @@ def configs(
             if guess is not None:
                 extras[name] = guess
 
-    special = (
-        SPECIAL.get(cls.type_name) if cls.__module__.startswith("arraylr.") else None
-    )
+    # the type's own drawing of its parameters (declared on the exact class: a
+    # subclass with other parameters has its own, or the guesses)
+    special = "_draw" in cls.__dict__
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         config: dict[str, Any] = {"type": cls.type_name}
         config.update(draw(_shared(shared, max_steps)))
         drawn: set[str] = set()
-        if special is not None:
-            for key, value in draw(special(config)).items():
+        if special:
+            for key, value in cls._draw(draw, st, config, configs).items():
                 if key not in overrides:
                     config[key] = value
                     drawn.add(key)
-            if cls.type_name == "wsd":  # one of the two decay-phase parameters
-                drawn |= {"decay_phase_ratio", "decay_phase_steps"}
-            if cls.type_name == "cyclic":  # gamma belongs to exp_range alone
-                drawn |= {"step_size_down", "gamma"}
+            drawn |= cls._draws - set(overrides)
         for name, strategy in extras.items():
             if name in drawn:
                 continue
@@ -456,12 +349,6 @@ def populations(
     return build()
 
 
-def _cycle(schedule: BaseLR) -> int | None:
-    """The cycle length of a periodic schedule (``cyclic``, ``cosine_restarts``)."""
-    length = getattr(schedule, "_cycle", None) or getattr(schedule, "period", None)
-    return length if isinstance(length, int) and length > 0 else None
-
-
 def steps(
     schedule: BaseLR, *, negative: bool = False, far: bool = True
 ) -> st.SearchStrategy[int]:
@@ -479,7 +366,7 @@ def steps(
         lambda p: 2 ** p[0] + p[1]
     )
     parts = [powers, st.integers(0, MAX_STEP)]
-    cycle = _cycle(schedule)
+    cycle = schedule._period_of()
     if cycle is not None:
         parts.append(
             st.tuples(st.integers(1, 64), st.integers(0, cycle)).map(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from ._exact import as_float, is_zero
-from ._scalar import Namespace
-from ._validation import check_choice, check_float
-from .base import BaseLR, check_rate
+from .._exact import as_float, is_zero
+from .._roles import SHARED_EDGES
+from .._scalar import Namespace
+from .._validation import check_choice, check_float
+from ..base import BaseLR, check_rate
 
 __all__ = ["LearningRateOneCycle"]
 
@@ -71,6 +72,9 @@ class LearningRateOneCycle(BaseLR):
         "initial_lr",
         "up_steps",
     )
+    _example = {"start_lr": 1.0, "num_steps": 10_000, "pct_start": 0.3}
+    _edges = SHARED_EDGES | {"up_steps"}
+    _differentiable = ("start_lr", "div_factor", "final_div_factor")
 
     pct_start: float
     div_factor: float
@@ -104,7 +108,7 @@ class LearningRateOneCycle(BaseLR):
             peak / div / final,
             f"with start_lr={peak!r} and div_factor={div!r} gives the final rate",
         )
-        initial, stop = self._ends(peak, div, final)
+        _, stop = self._ends(peak, div, final)
         super().__init__(peak, num_steps, stop_lr=stop)
         if self.num_steps == 0:
             raise ValueError("onecycle needs num_steps > 0, got num_steps=0")
@@ -114,12 +118,24 @@ class LearningRateOneCycle(BaseLR):
                 f"pct_start must be in [0, 1), got pct_start={pct_start!r}"
             )
         self.pct_start = pct
-        self.div_factor = div
-        self.final_div_factor = final
         self.anneal = check_choice("anneal", anneal, get_args(Anneal))
-        self.initial_lr = initial
         self.up_steps = int(pct * self.num_steps)
-        self._plateaus = ((self.num_steps, None, self.stop_lr),)
+        self._settle(div_factor=div, final_div_factor=final)
+
+    @classmethod
+    def _derive(cls, p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+        start = p["start_lr"]
+        div = p["div_factor"] if "div_factor" in p else s.value("div_factor")
+        final = (
+            p["final_div_factor"]
+            if "final_div_factor" in p
+            else s.value("final_div_factor")
+        )
+        initial, stop = cls._ends(start, div, final)
+        out = cls._base_values(p, s, stop)
+        out.update(div_factor=div, final_div_factor=final, initial_lr=initial)
+        out["_plateaus"] = ((s.num_steps, None, stop),)
+        return out
 
     def momentum_schedule(
         self, base_momentum: float = 0.85, max_momentum: float = 0.95

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from ._exact import FLOAT32_MAX, FLOAT32_TINY, as_float, exceeds_dtype, split_edge
-from ._scalar import SCALAR, Array, Namespace, zero_safe
-from ._validation import check_choice, check_float, check_int, short_repr
-from .base import BaseLR, WarmupType
+from .._exact import FLOAT32_MAX, FLOAT32_TINY, as_float, exceeds_dtype, split_edge
+from .._roles import SHARED_EDGES
+from .._scalar import SCALAR, Array, Namespace, zero_safe
+from .._validation import check_choice, check_float, check_int, short_repr
+from ..base import BaseLR, WarmupType
 
 __all__ = ["LearningRateWSD"]
 
@@ -86,6 +87,11 @@ class LearningRateWSD(BaseLR):
 
     _propagates_nan = True
     _derived = ("decay_phase_ratio", "decay_type", "decay_phase_steps", "stable_steps")
+    _example = {"start_lr": 1.0, "stop_lr": 0.01, "num_steps": 10_000,
+                "warmup_steps": 500, "decay_phase_ratio": 0.2}  # fmt: skip
+    _edges = SHARED_EDGES | {"stable_steps", "decay_phase_steps"}
+    _differentiable = ("start_lr", "stop_lr", "stop_lr_ratio")
+    _draws = frozenset({"decay_phase_ratio", "decay_phase_steps"})
     decay_phase_ratio: float | None
 
     decay_type: str
@@ -159,28 +165,36 @@ class LearningRateWSD(BaseLR):
                 1, min(int(ratio * num_steps), self.decay_num_steps)
             )
         self.stable_steps = self.decay_num_steps - self.decay_phase_steps
-        plateaus: list[tuple[int, int | None, float]] = [
-            (self.decay_num_steps, None, self.stop_lr)  # exactly lr_end from T on
-        ]
-        if self.stable_steps > 0:
-            plateaus.insert(0, (0, self.stable_steps, self.start_lr))
         # decided here, not in the formula (a population hands it arrays)
         self._falls = self.stop_lr <= self.start_lr
-        if self.decay_type == "inverse_linear":  # see _from_tau
-            self._ratio = self._ratio_of(
-                self.start_lr, self.stop_lr, self._falls, SCALAR
-            )
-        self._plateaus = tuple(plateaus)
+        self._settle()
 
-    @staticmethod
-    def _ratio_of(start_lr: Any, stop_lr: Any, falls: bool, xp: Namespace) -> Any:
-        """inverse_linear's ratio of the larger rate to the smaller (which is
-        which: ``falls``, decided once), capped at the largest float32 (Python
-        floats with ``SCALAR``, or arrays, see ``BaseLR._warmup_line``).  Not
-        max/min: their derivative at start_lr == stop_lr splits between the
-        two, and the rate's does not."""
-        ratio = start_lr / stop_lr if falls else stop_lr / start_lr
-        return xp.minimum(ratio, FLOAT32_MAX)
+    @classmethod
+    def _derive(cls, p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+        out = super()._derive(p, s, xp)
+        start, stop = out["start_lr"], out["stop_lr"]
+        if s.decay_type == "inverse_linear":  # see _from_tau
+            # the ratio of the larger rate to the smaller (which is which:
+            # _falls, decided once), capped at the largest float32; not max/min,
+            # whose derivative at start_lr == stop_lr splits between the two
+            ratio = start / stop if s._falls else stop / start
+            out["_ratio"] = xp.minimum(ratio, FLOAT32_MAX)
+        plateaus: list[Any] = [(s.decay_num_steps, None, stop)]  # lr_end from T on
+        if s.stable_steps > 0:
+            plateaus.insert(0, (0, s.stable_steps, start))
+        out["_plateaus"] = tuple(plateaus)
+        return out
+
+    @classmethod
+    def _draw(
+        cls, draw: Any, st: Any, config: dict[str, Any], configs: Any
+    ) -> dict[str, Any]:
+        """The decay phase as a ratio, or (where there are decay steps) in steps."""
+        n = config["num_steps"]
+        warmup = config.get("warmup_steps", int(config.get("warmup_ratio", 0.0) * n))
+        if n - warmup >= 1 and draw(st.booleans()):
+            return {"decay_phase_steps": draw(st.integers(1, n - warmup))}
+        return {"decay_phase_ratio": draw(st.floats(1e-6, 1.0))}
 
     def phases(self) -> list[tuple[int, str]]:
         extra = [(self.warmup_steps + self.stable_steps, "start of decay phase")]

@@ -7,10 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from ._exact import as_float, exceeds_dtype
-from ._scalar import SCALAR, Array, Namespace
-from ._validation import check_bool, check_float, check_int
-from .base import BaseLR, WarmupType
+from .._exact import as_float, exceeds_dtype
+from .._roles import SHARED_EDGES
+from .._scalar import SCALAR, Array, Namespace
+from .._validation import check_bool, check_float, check_int
+from ..base import BaseLR, WarmupType
 
 __all__ = ["LearningRateExp"]
 
@@ -84,6 +85,10 @@ class LearningRateExp(BaseLR):
 
     _propagates_nan = True
     _derived = ("decay_steps", "decay_rate", "min_lr", "smooth")
+    _example = {"start_lr": 1.0, "stop_lr": 0.01, "num_steps": 10_000,
+                "decay_steps": 500, "warmup_steps": 500}  # fmt: skip
+    _edges = SHARED_EDGES | {"decay_steps"}
+    _differentiable = ("start_lr", "stop_lr", "stop_lr_ratio", "decay_rate")
 
     decay_steps: int
     decay_rate: float
@@ -129,15 +134,10 @@ class LearningRateExp(BaseLR):
                     f"upper bound: stop_lr must be >= start_lr={self.start_lr!r}, got "
                     f"stop_lr={self.stop_lr!r}"
                 )
-        elif total == 0:
-            rate = 1.0
+            self._settle(decay_rate=rate)
         else:
-            # NumPy's float64 exp/log, not math's: with r close to 1, r**e amplifies
-            # a one-ulp difference in r by e, and the reference uses NumPy's.
-            start = np.float64(self.start_lr)
-            rate = float(
-                self._derived_rate(start, self.stop_lr, total / decay_steps, np)
-            )
+            self._settle()
+            rate = self.decay_rate
             if rate > 1:
                 why = (
                     f"stop_lr={self.stop_lr!r} is above start_lr={self.start_lr!r}"
@@ -150,25 +150,54 @@ class LearningRateExp(BaseLR):
                     f"{why}; give a stop_lr between 1e-10 and start_lr, or an "
                     "explicit decay_rate <= 1"
                 )
-        self.decay_rate = rate
-        self._log_rate = math.log(rate)
-        # flags rather than tests of _log_rate in the formula, so that a
-        # population (arraylr.population) can hold _log_rate as an array
-        self._grows = self._log_rate > 0
-        self._flat = self._log_rate == 0
-        self._flat_lr = max(self.start_lr, self.min_lr)
-        self._cap, self._top = math.inf, math.inf
-        if not self._flat:
-            with np.errstate(over="ignore", divide="ignore"):
-                cap, top = self._limits(
-                    np.float64(self.start_lr),
-                    self.stop_lr,
-                    np.float64(self._log_rate),
-                    float(decay_steps),
-                    self._grows,
-                    np,
-                )
-            self._cap, self._top = float(cap), float(top)
+
+    @classmethod
+    def _derive(cls, p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+        out = super()._derive(p, s, xp)
+        start, stop = out["start_lr"], out["stop_lr"]
+        single = s.single  # a schedule's Python floats (else members' arrays)
+        if "decay_rate" in p:
+            rate = p["decay_rate"]
+        elif s.decay_num_steps == 0:
+            rate = 1.0 + 0.0 * start
+        else:
+            periods = s.number("decay_num_steps") / s.number("decay_steps")
+            if single:  # NumPy's float64 exp/log (see _derived_rate)
+                rate = float(cls._derived_rate(np.float64(start), stop, periods, np))
+            else:
+                rate = cls._derived_rate(start, stop, periods, xp)
+        log_rate = xp.log(rate)
+        out.update(decay_rate=rate, _log_rate=log_rate, min_lr=stop)
+        out["_flat_lr"] = xp.maximum(start, stop)
+        if single:  # flags, so that the formula never tests _log_rate in Python
+            grows, flat = log_rate > 0, log_rate == 0
+            out.update(_grows=grows, _flat=flat, _cap=math.inf, _top=math.inf)
+        else:  # a population's members share their flags (structure)
+            grows, flat = s._grows, s._flat
+        if not flat:  # where the formula clamps floating steps and exponents
+            size = s.number("decay_steps")
+            if single:
+                with np.errstate(over="ignore", divide="ignore"):
+                    cap, top = cls._limits(
+                        np.float64(start), stop, np.float64(log_rate),
+                        float(size), grows, np,
+                    )  # fmt: skip
+                cap, top = float(cap), float(top)
+            else:
+                cap, top = cls._limits(start, stop, log_rate, size, grows, xp)
+            out.update(_cap=cap, _top=top)
+        return out
+
+    def _end_note(self) -> str | None:
+        if self.smooth:
+            return None
+        stairs = self.decay_num_steps // self.decay_steps
+        return (
+            f"the rate at the end (step {self.num_steps}) is "
+            f"{self(self.num_steps):.4g}, not stop_lr={self.stop_lr:.4g}: a stepped "
+            f"exp has taken {stairs} whole stairs of decay_steps by then (the last "
+            "stair would reach stop_lr); smooth=true ends at stop_lr"
+        )
 
     @staticmethod
     def _derived_rate(start_lr: Any, stop_lr: Any, periods: Any, xp: Namespace) -> Any:

@@ -6,8 +6,8 @@ import bisect
 import math
 from typing import Any
 
-from ._backend import xp_device
-from ._exact import (
+from .._backend import xp_device
+from .._exact import (
     FLOAT32_MAX,
     as_float,
     ceil_float,
@@ -15,9 +15,10 @@ from ._exact import (
     float_bits,
     split_float,
 )
-from ._scalar import SCALAR, Array, Namespace
-from ._validation import MAX_STEP, check_float, check_int, short_repr
-from .base import BaseLR, WarmupType, cycle_position
+from .._roles import SHARED_EDGES, STRUCTURE, is_one
+from .._scalar import SCALAR, Array, Namespace
+from .._validation import MAX_STEP, check_float, check_int, short_repr
+from ..base import BaseLR, WarmupType, cycle_position
 
 __all__ = ["MAX_GROWING_CYCLES", "LearningRateCosineRestarts"]
 
@@ -81,6 +82,19 @@ class LearningRateCosineRestarts(BaseLR):
     _propagates_nan = True
     _absolute_steps = True
     _derived = ("period", "period_mult", "peak_decay")
+    _example = {"start_lr": 1.0, "stop_lr": 0.0, "num_steps": 10_000,
+                "period": 1000, "period_mult": 2, "peak_decay": 0.8}  # fmt: skip
+    # period_mult 1 only (see _population_roles): longer cycles read tables
+    _edges = SHARED_EDGES | {"period", "_last_cycle"}
+    # the tables of cycle peaks and lengths are built in Python and indexed
+    _structure = {
+        "peak_decay": is_one,
+        "_peaks": STRUCTURE,
+        "_lengths": STRUCTURE,
+        "_growth": STRUCTURE,  # gamma**n of growing peaks (a table, indexed)
+    }
+    _differentiable = ("start_lr", "stop_lr", "stop_lr_ratio")
+    _draws = frozenset({"period", "period_mult", "peak_decay"})
 
     period: int
     period_mult: int
@@ -140,7 +154,6 @@ class LearningRateCosineRestarts(BaseLR):
             self._last_cycle = total // self.period
         else:
             self._last_cycle = bisect.bisect_right(self._starts, total) - 1
-        self._top_peak = self.start_lr
         self._growth: tuple[float, ...] = ()
         if self.peak_decay > 1 and self._last_cycle > MAX_GROWING_CYCLES:
             raise ValueError(
@@ -164,8 +177,52 @@ class LearningRateCosineRestarts(BaseLR):
             self._growth = tuple(
                 self.peak_decay**n for n in range(self._last_cycle + 1)
             )
-            self._top_peak = self._peak(self._last_cycle)
+        self._settle()
         self._peaks = tuple(self._peak(n) for n in range(len(starts)))
+
+    @classmethod
+    def _derive(cls, p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+        # the formula reads start_lr, stop_lr and, for growing peaks, start_lr
+        # times a table of peak_decay**n (period_mult 1: see _derivation_refusal)
+        out = super()._derive(p, s, xp)
+        growth = s._growth[-1] if s._growth else 1.0
+        out["_top_peak"] = out["start_lr"] * growth  # the peak of the last cycle
+        return out
+
+    def _population_roles(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self.period_mult > 1:  # cycle starts, lengths and peaks: tables
+            return frozenset(), frozenset()
+        # equal cycles read no tables
+        edges = type(self).__dict__.get("_edges", frozenset())
+        return edges, frozenset({"_starts", "_lengths", "_peaks"})
+
+    def _derivation_refusal(self) -> str | None:
+        if self.period_mult > 1:
+            return (
+                "cosine_restarts with period_mult >= 2: its cycle peaks are a "
+                "table computed in Python (period_mult=1 is supported)"
+            )
+        return super()._derivation_refusal()
+
+    @classmethod
+    def _draw(
+        cls, draw: Any, st: Any, config: dict[str, Any], configs: Any
+    ) -> dict[str, Any]:
+        n = config["num_steps"]
+        if draw(st.booleans()):  # growing peaks (Keras' m_mul > 1): <= 8 cycles
+            return {
+                "period": draw(st.integers(max(1, n // 8), max(2, n))),
+                "period_mult": draw(st.integers(1, 4)),
+                "peak_decay": draw(st.sampled_from([2.0, 4.0]) | st.floats(1.0, 4.0)),
+            }
+        return {
+            "period": draw(st.integers(1, max(2, n // 2))),
+            "period_mult": draw(st.integers(1, 4)),
+            "peak_decay": draw(st.sampled_from([1.0, 0.5]) | st.floats(0.1, 1.0)),
+        }
+
+    def _period_of(self) -> int | None:
+        return self.period
 
     @property
     def scale(self) -> float:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._exact import FLOAT32_MAX, as_float, exceeds_dtype, is_zero, split_edge
-from ._scalar import SCALAR, Array, Namespace, zero_safe
-from ._validation import check_bool, check_float
-from .base import BaseLR, WarmupType, cycle_position
+from .._exact import FLOAT32_MAX, as_float, exceeds_dtype, is_zero, split_edge
+from .._roles import SHARED_EDGES, is_one, powers
+from .._scalar import SCALAR, Array, Namespace, zero_safe
+from .._validation import check_bool, check_float
+from ..base import BaseLR, WarmupType, cycle_position
 
 __all__ = ["LearningRateConstant", "LearningRateLinear", "LearningRatePolynomial"]
 
@@ -36,6 +37,9 @@ class LearningRateConstant(BaseLR):
     """
 
     _propagates_nan = False
+    _example = {"start_lr": 1.0, "num_steps": 10_000, "warmup_steps": 500}
+    _edges = SHARED_EDGES
+    _differentiable = ("start_lr",)
 
     def __init__(
         self,
@@ -55,6 +59,11 @@ class LearningRateConstant(BaseLR):
             warmup_start_factor=warmup_start_factor,
             warmup_type=warmup_type,
         )
+        self._settle()
+
+    @classmethod
+    def _derive(cls, p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+        return cls._base_values(p, s, p["start_lr"])  # stop_lr is start_lr
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         return xp.full_like(step, self.start_lr)
@@ -114,6 +123,12 @@ class LearningRatePolynomial(BaseLR):
     # t - W rounds past 2**24 in float32 and moves a step within its cycle
     _absolute_steps = True
     _derived = ("power", "cycle")
+    _example = {"start_lr": 1.0, "stop_lr": 0.0, "num_steps": 10_000, "power": 2.0}
+    _edges = SHARED_EDGES
+    # tested against 1 in Python; the formula reads the float _power
+    _structure = {"power": is_one}
+    _differentiable = ("start_lr", "stop_lr", "stop_lr_ratio")
+    _draws = frozenset({"power"})
 
     power: float
     cycle: bool
@@ -150,8 +165,20 @@ class LearningRatePolynomial(BaseLR):
         self._log_form = self.power > 1
         if self._log_form:  # exp(p log1p(-x)) is 0 from here on, and p x finite
             self._power = min(self.power, 2.0**100)
-        if self.decay_num_steps > 0 and not self.cycle:  # exactly stop_lr from T on
-            self._plateaus = ((self.decay_num_steps, None, self.stop_lr),)
+        self._settle()
+
+    @classmethod
+    def _derive(cls, p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+        out = super()._derive(p, s, xp)
+        if s.decay_num_steps > 0 and not s.cycle:  # exactly stop_lr from T on
+            out["_plateaus"] = ((s.decay_num_steps, None, out["stop_lr"]),)
+        return out
+
+    @classmethod
+    def _draw(
+        cls, draw: Any, st: Any, config: dict[str, Any], configs: Any
+    ) -> dict[str, Any]:
+        return {"power": draw(powers(st))}
 
     @property
     def final_lr(self) -> float:
@@ -300,6 +327,9 @@ class LearningRateLinear(LearningRatePolynomial):
     >>> BaseLR(type="linear", start_lr=1.0, stop_lr=0.5, num_steps=10)(4)
     0.8
     """
+
+    _example = {"start_lr": 1.0, "stop_lr": 0.0, "num_steps": 10_000}
+    _edges = SHARED_EDGES
 
     def __init__(
         self,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._scalar import Namespace
-from ._validation import check_boundaries, check_float
-from .base import BaseLR, WarmupType, check_rate
+from .._roles import SHARED_EDGES
+from .._scalar import Namespace
+from .._validation import check_boundaries, check_float
+from ..base import BaseLR, WarmupType, check_rate
 
 __all__ = ["LearningRatePiecewise"]
 
@@ -59,6 +60,13 @@ class LearningRatePiecewise(BaseLR):
     """
 
     _derived = ("boundaries", "levels")
+    _example = {"start_lr": 1.0, "num_steps": 10_000,
+                "boundaries": [3000, 6000, 8000],
+                "factors": [0.5, 0.5, 0.5]}  # fmt: skip
+    # the formula reads the plateaus, not the boundaries they come from
+    _edges = SHARED_EDGES | {"boundaries"}
+    _differentiable = ("start_lr",)
+    _draws = frozenset({"boundaries", "values", "factors"})
 
     boundaries: tuple[int, ...]
     levels: tuple[float, ...]
@@ -126,15 +134,48 @@ class LearningRatePiecewise(BaseLR):
                 f"boundaries={list(marks)!r}"
             )
         self.boundaries = marks
-        self.levels = tuple(levels)
+        if values is not None:
+            self._settle(values=levels[1:])
+        else:
+            self._settle(factors=checked)
+
+    @classmethod
+    def _derive(cls, p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+        start, marks = p["start_lr"], s.boundaries
+        if s.given("factors") is not None:  # each level from the one before
+            factors = [s.given("factors", j) for j in range(len(marks))]
+            levels = cls._levels_of(start, factors)
+        else:  # levels given as values (which stay as given)
+            levels = [start, *(s.given("values", j) for j in range(len(marks)))]
+        out = cls._base_values(p, s, levels[-1])
+        out["levels"] = tuple(levels)
         # each level is a plateau of BaseLR: its edges are compared exactly
         # (integer steps as integers, floating steps against rounded-up edges)
-        w = self.warmup_steps
-        ends: tuple[int | None, ...] = (*marks[1:], None) if marks else ()
-        self._plateaus = tuple(
+        w = s.warmup_steps
+        ends: tuple[Any, ...] = (*marks[1:], None) if marks else ()
+        out["_plateaus"] = tuple(
             (b - w, None if e is None else e - w, v)
             for b, e, v in zip(marks, ends, levels[1:], strict=True)
         )
+        return out
+
+    @classmethod
+    def _draw(
+        cls, draw: Any, st: Any, config: dict[str, Any], configs: Any
+    ) -> dict[str, Any]:
+        """Up to four boundaries past the warmup, with factors or values."""
+        n = max(config["num_steps"], 2)
+        config["num_steps"] = n
+        low = config.get("warmup_steps", 0) + 1
+        marks = sorted(draw(st.sets(st.integers(low, max(low, n)), max_size=4)))
+        out: dict[str, Any] = {"boundaries": marks}
+        if draw(st.booleans()):
+            out["factors"] = [draw(st.floats(0.01, 1.0)) for _ in marks]
+        else:
+            top = config["start_lr"]
+            levels = (draw(st.floats(0.0, 1.0)) * top for _ in marks)
+            out["values"] = sorted(levels, reverse=True)
+        return out
 
     @staticmethod
     def _levels_of(start_lr: Any, factors: Sequence[Any]) -> list[Any]:

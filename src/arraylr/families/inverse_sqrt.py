@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._exact import FLOAT32_MAX
-from ._scalar import Namespace
-from ._validation import check_float
-from .base import BaseLR, WarmupType
+from .._exact import FLOAT32_MAX
+from .._roles import SHARED_EDGES
+from .._scalar import Namespace
+from .._validation import check_float
+from ..base import BaseLR, WarmupType
 
 __all__ = ["LearningRateInverseSqrt"]
 
@@ -51,6 +52,9 @@ class LearningRateInverseSqrt(BaseLR):
 
     _propagates_nan = True
     _derived = ("timescale",)
+    _example = {"start_lr": 1.0, "num_steps": 10_000, "warmup_steps": 500}
+    _edges = SHARED_EDGES
+    _differentiable = ("start_lr", "stop_lr", "stop_lr_ratio", "timescale")
 
     timescale: float
 
@@ -89,7 +93,16 @@ class LearningRateInverseSqrt(BaseLR):
                     f"timescale must be >= 1e-6 steps (d / timescale must not "
                     f"overflow float32), got timescale={timescale!r}"
                 )
-        self._inverse_timescale = 1.0 / self.timescale
+        self._settle(timescale=self.timescale)
+
+    @classmethod
+    def _derive(cls, p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+        out = super()._derive(p, s, xp)
+        if "timescale" in p:  # else each member's own (from its warmup_steps)
+            out.update(
+                timescale=p["timescale"], _inverse_timescale=1.0 / p["timescale"]
+            )
+        return out
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         # sqrt(tau / (d + tau)) as sqrt(1 / (d / tau + 1)): XLA folds (t - W) + tau

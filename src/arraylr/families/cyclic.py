@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any, Literal, get_args
 
-from ._exact import as_float, exceeds_dtype, is_zero
-from ._scalar import SCALAR, Array, Namespace
-from ._validation import MAX_STEP, check_choice, check_float, check_int
-from .base import BaseLR, check_rate, cycle_position
+from .._exact import as_float, exceeds_dtype, is_zero
+from .._roles import SHARED_EDGES, STRUCTURE
+from .._scalar import SCALAR, Array, Namespace
+from .._validation import MAX_STEP, check_choice, check_float, check_int
+from ..base import BaseLR, check_rate, cycle_position
 
 __all__ = ["LearningRateCyclic"]
 
@@ -79,6 +80,15 @@ class LearningRateCyclic(BaseLR):
 
     _propagates_nan = True
     _derived = ("max_lr", "step_size_up", "step_size_down", "mode", "gamma")
+    _example = {"start_lr": 0.1, "max_lr": 1.0, "num_steps": 10_000,
+                "step_size_up": 1000, "step_size_down": 1500,
+                "mode": "triangular2"}  # fmt: skip
+    _edges = SHARED_EDGES | {"step_size_up", "step_size_down", "_cycle"}
+    # _log_gamma is tested against 0 in Python, and read
+    _structure = {"gamma": STRUCTURE, "_log_gamma": STRUCTURE}
+    _differentiable = ("start_lr", "max_lr")
+    _draws = frozenset({"max_lr", "step_size_up", "step_size_down", "mode", "gamma"})
+    _quarters_of = "run"
 
     max_lr: float
     step_size_up: int
@@ -116,9 +126,38 @@ class LearningRateCyclic(BaseLR):
             )
         self._cycle = self.step_size_up + self.step_size_down
         self._log_gamma = math.log(self.gamma)
-        self._height = self.max_lr - self.start_lr
+        self._settle(max_lr=top)
+
+    @classmethod
+    def _derive(cls, p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+        start = p["start_lr"]
+        top = p["max_lr"] if "max_lr" in p else s.value("max_lr")
+        out = cls._base_values(p, s, start)  # stop_lr: the bottom, start_lr
+        out.update(max_lr=top, _height=top - start)
         # past every integer step, as at +inf: the bottom
-        self._plateaus = ((MAX_STEP + 1, None, self.start_lr),)
+        out["_plateaus"] = ((MAX_STEP + 1, None, start),)
+        return out
+
+    @classmethod
+    def _draw(
+        cls, draw: Any, st: Any, config: dict[str, Any], configs: Any
+    ) -> dict[str, Any]:
+        mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+        out: dict[str, Any] = {
+            "max_lr": config["start_lr"]
+            * draw(st.sampled_from([1.0, 10.0]) | st.floats(1.0, 100.0)),
+            "step_size_up": draw(st.integers(1, max(2, config["num_steps"] // 2))),
+            "mode": mode,
+        }
+        if draw(st.booleans()):
+            size = draw(st.integers(0, max(2, config["num_steps"] // 2)))
+            out["step_size_down"] = size
+        if mode == "exp_range":  # gamma belongs to exp_range alone
+            out["gamma"] = draw(st.sampled_from([1.0, 0.99]) | st.floats(0.5, 1.0))
+        return out
+
+    def _period_of(self) -> int | None:
+        return self._cycle if self._cycle > 0 else None
 
     @property
     def scale(self) -> float:

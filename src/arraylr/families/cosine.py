@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._exact import FLOAT32_MAX, exceeds_dtype, is_zero, split_edge
-from ._scalar import SCALAR, Array, Namespace, zero_safe
-from ._validation import check_float
-from .base import BaseLR, WarmupType
+from .._exact import FLOAT32_MAX, exceeds_dtype, is_zero, split_edge
+from .._roles import SHARED_EDGES, is_one, powers
+from .._scalar import SCALAR, Array, Namespace, zero_safe
+from .._validation import check_float
+from ..base import BaseLR, WarmupType
 
 __all__ = ["LearningRateCosine"]
 
@@ -70,6 +71,13 @@ class LearningRateCosine(BaseLR):
 
     _propagates_nan = True
     _derived = ("lr_min_factor", "exponent")
+    _example = {"start_lr": 1.0, "stop_lr": 0.01, "num_steps": 10_000,
+                "warmup_steps": 500}  # fmt: skip
+    _edges = SHARED_EDGES
+    # tested against 1 in Python; the formula reads the float _double_exponent
+    _structure = {"exponent": is_one}
+    _differentiable = ("start_lr", "stop_lr", "stop_lr_ratio")
+    _draws = frozenset({"exponent"})
 
     lr_min_factor: float
     exponent: float
@@ -101,9 +109,6 @@ class LearningRateCosine(BaseLR):
             if exponent is None
             else check_float("exponent", exponent, positive=True)
         )
-        self.lr_min_factor, self._half_span, floor = self._floor_terms(
-            self.start_lr, self.stop_lr
-        )
         # 2p as every dtype holds it (|sin| <= 1: the same rates for any 2p past
         # float32's range, without NumPy's "overflow encountered in cast")
         self._double_exponent = min(2.0 * self.exponent, FLOAT32_MAX)
@@ -111,16 +116,24 @@ class LearningRateCosine(BaseLR):
         if self._log_form:  # exp(2p log1p(...)) is 0 from here on, and 2p x finite
             self._double_exponent = min(2.0 * self.exponent, 2.0**100)
         self._total = float(self.decay_num_steps)
-        if self.decay_num_steps > 0:  # exactly start_lr * f from T on
-            self._plateaus = ((self.decay_num_steps, None, floor),)
+        self._settle()
 
-    @staticmethod
-    def _floor_terms(start_lr: Any, stop_lr: Any) -> tuple[Any, Any, Any]:
-        """``(f, h, floor)``: ``lr_min_factor = stop_lr / start_lr``, the half
-        span ``(1 - f) / 2`` and the rate from the end of the decay on,
-        ``start_lr * f`` (Python floats or arrays, see ``BaseLR._warmup_line``)."""
-        factor = stop_lr / start_lr
-        return factor, 0.5 * (1 - factor), start_lr * factor
+    @classmethod
+    def _derive(cls, p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+        out = super()._derive(p, s, xp)
+        start = out["start_lr"]
+        factor = out["stop_lr"] / start  # lr_min_factor
+        out.update(lr_min_factor=factor, _half_span=0.5 * (1 - factor))
+        if s.decay_num_steps > 0:  # exactly start_lr * f from T on
+            out["_plateaus"] = ((s.decay_num_steps, None, start * factor),)
+        return out
+
+    @classmethod
+    def _draw(
+        cls, draw: Any, st: Any, config: dict[str, Any], configs: Any
+    ) -> dict[str, Any]:
+        exponent = draw(st.none() | powers(st))
+        return {} if exponent is None else {"exponent": exponent}
 
     @property
     def final_lr(self) -> float:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._exact import as_float, exceeds_dtype
-from ._scalar import SCALAR, Array, Namespace
-from ._validation import check_bool, check_float, check_int
-from .base import BaseLR, WarmupType
+from .._exact import as_float, exceeds_dtype
+from .._roles import SHARED_EDGES
+from .._scalar import SCALAR, Array, Namespace
+from .._validation import check_bool, check_float, check_int
+from ..base import BaseLR, WarmupType
 
 __all__ = ["LearningRateInverseTime"]
 
@@ -62,6 +63,10 @@ class LearningRateInverseTime(BaseLR):
 
     _propagates_nan = True
     _derived = ("decay_steps", "decay_rate", "staircase")
+    _example = {"start_lr": 1.0, "num_steps": 10_000, "decay_steps": 500,
+                "decay_rate": 1.0, "staircase": True, "warmup_steps": 500}  # fmt: skip
+    _edges = SHARED_EDGES | {"decay_steps"}
+    _differentiable = ("start_lr", "stop_lr", "stop_lr_ratio", "decay_rate")
 
     decay_steps: int
     decay_rate: float
@@ -101,10 +106,18 @@ class LearningRateInverseTime(BaseLR):
                 f"stop_lr is the floor of a decay: it must be <= start_lr="
                 f"{self.start_lr!r}, got stop_lr={self.stop_lr!r}"
             )
-        self._slope = self.decay_rate / self.decay_steps
+        self._settle(decay_rate=self.decay_rate)
         # tested in Python once, here: the formula never branches on a float
         # parameter (a population hands it arrays of them)
         self._flat = self.decay_rate == 0
+
+    @classmethod
+    def _derive(cls, p: dict[str, Any], s: Any, xp: Namespace) -> dict[str, Any]:
+        out = super()._derive(p, s, xp)
+        if "decay_rate" in p:
+            rate = p["decay_rate"]
+            out.update(decay_rate=rate, _slope=rate / s.number("decay_steps"))
+        return out
 
     @property
     def final_lr(self) -> float:
