@@ -30,11 +30,14 @@ IMAGE = ROOT / "docs" / "images" / "schedules.png"
 N = 10_000
 
 
-def examples() -> dict[str, dict[str, object]]:
-    """Every registered type's example config (its class's ``_example``); a
-    type that declares none is an error (the gallery shows every type)."""
+def examples(names: list[str] | None = None) -> dict[str, dict[str, object]]:
+    """Every registered type's example config (its class's ``_example``), or
+    those of ``names``; a type that declares none is an error (the gallery
+    shows every type)."""
     found = {}
-    for name, cls in sorted(BaseLR.registered_types().items()):
+    registered = BaseLR.registered_types()
+    for name in sorted(registered) if names is None else names:
+        cls = registered[name]
         config = cls._example_config()
         if config is None:
             raise RuntimeError(f"{cls.__name__} (type={name!r}) declares no _example")

@@ -25,15 +25,11 @@ from arraylr._backend import torch_operations
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 
-# A module of schedule types to register before the suite collects (the proof
-# in test_registry.py that the registry-driven tests pick up a new type).
-if os.environ.get("ARRAYLR_EXTRA_TYPES"):
-    importlib.import_module(os.environ["ARRAYLR_EXTRA_TYPES"])
-
 TYPES: list[str] = sorted(BaseLR.registered_types())
-"""Every registered schedule type when the suite starts: arraylr's own (and
-``ARRAYLR_EXTRA_TYPES``'); the tests that run on every type iterate it (a few
-register more types of their own later, which these lists leave out)."""
+"""Every registered schedule type when the suite starts (arraylr's own): the
+tests that run on every type iterate it, so a new type is tested without an
+edit here (tests/test_registry.py shows it); a few tests register more types
+of their own later, which this list leaves out."""
 
 
 def type_class(name: str) -> type[BaseLR]:

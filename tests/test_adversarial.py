@@ -19,7 +19,7 @@ from arraylr.cli import main
 from arraylr.testing import assert_backends_agree, default_steps, torch_operations
 from arraylr.testing.strategies import configs
 
-from conftest import TYPES
+from conftest import TYPES, example
 
 EPS32 = float(np.finfo(np.float32).eps)
 jax = pytest.importorskip("jax")
@@ -333,6 +333,16 @@ def test_float32_bound_at_large_exponents(
 
 
 def _at_scale(name: str, scale: float) -> BaseLR:
+    """A schedule of type ``name`` whose largest rate is about ``scale``: the
+    cases below, where a type needs its own, else its example with every rate
+    scaled (a type of yours is tested too)."""
+    if name not in _SCALED:
+        config = example(name)
+        factor = scale / config.get("start_lr", 1.0)
+        for key in ("start_lr", "stop_lr", "max_lr"):
+            if key in config:
+                config[key] *= factor
+        return BaseLR(**config)
     extra: dict[str, Any] = {
         "cyclic": {"max_lr": scale},
         "piecewise": {"boundaries": [300], "values": [scale * 1e-3]},
@@ -348,12 +358,21 @@ def _at_scale(name: str, scale: float) -> BaseLR:
             {"type": "cosine", "start_lr": scale, "stop_lr": 0.0, "num_steps": 500},
         ]},
     }.get(name, {"stop_lr": scale * 1e-3})  # fmt: skip
+    # (the types of _SCALED not named above: a stop_lr of scale * 1e-3)
     if name in ("onecycle", "inverse_sqrt", "constant"):
         extra = {}
     start = scale * 0.6 if name == "cyclic" else scale
     if name == "sequence":
         return BaseLR(type=name, num_steps=1000, **extra)
     return BaseLR(type=name, start_lr=start, num_steps=1000, **extra)
+
+
+_SCALED = frozenset(
+    {"cyclic", "piecewise", "cosine_restarts", "exp", "wsd", "product", "sequence",
+     "onecycle", "inverse_sqrt", "constant", "cosine", "linear", "polynomial",
+     "inverse_time"}
+)  # fmt: skip
+"""The types _at_scale builds from its own cases (over 1,000 steps)."""
 
 
 @pytest.mark.parametrize("name", TYPES)

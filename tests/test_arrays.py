@@ -267,38 +267,22 @@ def test_numpy_alone_needs_no_optional_library() -> None:
     unimportable, every built-in type evaluates NumPy steps of every size and
     kind, and `arraylr show` runs: the package's runtime needs only NumPy and
     array-api-compat (the `pip install .` of README's first command)."""
+    import json
     import subprocess
     import sys
     from pathlib import Path
 
-    from conftest import TYPES
+    from conftest import examples
 
     code = f"""
-import sys
+import json, sys
 for name in ("torch", "jax", "dask", "yaml", "matplotlib", "hypothesis", "deepmd"):
     sys.modules[name] = None  # import raises ImportError
 import numpy as np
 from arraylr import BaseLR
 from arraylr.cli import main
-configs = {{
-    "piecewise": dict(boundaries=[30, 60], values=[1e-4, 1e-5]),
-    "cosine_restarts": dict(period=40),
-    "cyclic": dict(max_lr=1e-2, step_size_up=20),
-    "sequence": dict(schedules=[dict(type="constant", start_lr=1e-3, num_steps=50),
-                                dict(type="linear", start_lr=1e-3, stop_lr=0.0,
-                                     num_steps=50)], boundaries=[50]),
-    "product": dict(schedules=[dict(type="cosine", start_lr=1.0, stop_lr=0.1),
-                               dict(type="exp", start_lr=1.0, stop_lr=0.1,
-                                    decay_steps=7)]),
-}}
-for name in {TYPES!r}:
-    kw = dict(start_lr=1e-3, num_steps=100)
-    if name in ("exp", "cosine", "wsd", "linear", "polynomial", "inverse_sqrt",
-                "cosine_restarts"):
-        kw["stop_lr"] = 1e-5
-    if name == "sequence":
-        kw = dict(num_steps=100)
-    lr = BaseLR(type=name, **kw, **configs.get(name, {{}}))
+for name, config in json.loads({json.dumps(json.dumps(examples()))}).items():
+    lr = BaseLR(**config)
     for steps in (np.int64(7), np.asarray(7), np.asarray([7]), np.arange(10),
                   np.arange(-3, 20000), np.arange(50.0).reshape(5, 10),
                   np.arange(10, dtype=np.uint8), [1, 2, 3]):

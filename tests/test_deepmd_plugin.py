@@ -100,7 +100,6 @@ FORTY: dict[str, dict[str, Any]] = {
 }
 
 
-
 def _full() -> dict[str, tuple[dict[str, Any], int]]:
     """``name -> (config without num_steps, num_steps)`` for every plugin type."""
     out = {}
@@ -265,10 +264,24 @@ def test_schema_is_generated_from_signatures_and_docstrings() -> None:
         for a in plugin.schema_arguments(BaseLR.registered_types()["onecycle"])
     }
     assert "'cos', 'linear'" in onecycle["anneal"].doc
-    for name in FULL:
-        cls = BaseLR.registered_types()[name]
-        for argument in plugin.schema_arguments(cls):
-            assert argument.doc.strip(), (cls, argument.name)
+
+
+@pytest.mark.parametrize("name", sorted(FULL))
+def test_schema_documents_every_plugin_type(name: str) -> None:
+    # from the class alone: every parameter of its own, documented, and the
+    # example config validates against it
+    cls = BaseLR.registered_types()[name]
+    arguments = {a.name: a for a in plugin.schema_arguments(cls)}
+    for argument in arguments.values():
+        assert argument.doc.strip(), (cls, argument.name)
+    config, _ = FULL[name]
+    assert set(config) - set(arguments) <= {
+        "start_lr", "stop_lr", "stop_lr_ratio", "warmup_steps", "warmup_ratio",
+        "warmup_start_factor",
+    }  # fmt: skip
+    jdata = copy.deepcopy(SYSTEM_TEMPLATE)
+    jdata["learning_rate"] = {"type": name, **copy.deepcopy(config)}
+    assert normalize(jdata)["learning_rate"]["type"] == name
 
 
 def test_doc_train_input_documents_the_new_types() -> None:

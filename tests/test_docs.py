@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TYPES
+from conftest import TYPES, type_class
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -130,6 +130,28 @@ def test_every_guide_block_is_found() -> None:
     """The block pattern above sees every code block of the guide."""
     text = GUIDE.read_text()
     assert len(_blocks(GUIDE)) == text.count(".. code-block:: python") >= 7
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_gallery_and_api_show_every_type(kind: str, tmp_path: Path) -> None:
+    """The gallery draws each registered type from its class's example, and the
+    API reference lists its class: both from the registry, no list to edit."""
+    pytest.importorskip("matplotlib")
+    sys.path.insert(0, str(README.parent / "docs" / "_ext"))
+    try:
+        import arraylr_gallery
+        import make_images
+    finally:
+        sys.path.remove(str(README.parent / "docs" / "_ext"))
+    config = make_images.examples([kind])[kind]
+    lines = arraylr_gallery.gallery_entry(kind, config, tmp_path)
+    assert (tmp_path / f"{kind}.png").stat().st_size > 5000
+    cls = type_class(kind)
+    assert f":class:`~arraylr.{cls.__name__}`" in lines[0] or cls.__name__ in lines[0]
+    assert lines[-2].strip(), "no formula from the class docstring"
+    api = "\n".join(arraylr_gallery.api_entries())
+    assert f"   * - ``{kind}``" in api and ".. autoclass:: " in api
+    assert cls.__name__ in api
 
 
 def test_readme_picture_is_current() -> None:

@@ -149,9 +149,7 @@ def test_an_upward_import_is_caught() -> None:
     # a family importing another family (one rank: neither may)
     sibling = _arraylr_imports("from .cosine import X\n", "families.cyclic", False)
     assert sibling == [(1, "families.cosine")]
-    assert _upward("families.cyclic", sibling) == [
-        "line 1: families.cosine (families)"
-    ]
+    assert _upward("families.cyclic", sibling) == ["line 1: families.cosine (families)"]
     # a new module of the package has its layer without an entry in LAYERS
     assert RANK["families.cosine"] == RANK["families.wsd"]
 

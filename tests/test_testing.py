@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arraylr import BaseLR
@@ -18,6 +18,8 @@ from arraylr.testing import (
     default_steps,
 )
 from arraylr.testing import strategies as lrst
+
+from conftest import TYPES
 
 
 @BaseLR.register("test-torch-drift")
@@ -141,3 +143,45 @@ def test_step_arrays(data: st.DataObject) -> None:
 def test_unregistered_schedule_is_refused() -> None:
     with pytest.raises(TypeError, match="not registered"):
         lrst.configs(type("Local", (TorchDrift,), {}))
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_strategies_draw_every_parameter_of_every_type(kind: str) -> None:
+    """Drawn configs of each registered type are valid, and together they give
+    each of the type's own parameters a value (a parameter never drawn is
+    never tested)."""
+    seen: set[str] = set()
+
+    @settings(max_examples=60, suppress_health_check=list(HealthCheck))
+    @given(lrst.configs(kind, max_steps=10**4))
+    def draw(config: dict[str, Any]) -> None:
+        assert config["type"] == kind
+        BaseLR(**config)
+        seen.update(config)
+
+    draw()
+    cls = BaseLR.registered_types()[kind]
+    own = [p for p in cls._parameter_names() if p not in lrst.SHARED]
+    assert [p for p in own if p not in seen] == [], kind
+
+
+@BaseLR.register("test-negative-default")
+class NegativeDefault(BaseLR):
+    """A parameter whose default is negative (timm's tanh lb=-7.0)."""
+
+    _propagates_nan = True
+
+    def __init__(
+        self, start_lr: float, num_steps: int, lb: float = -7.0, **kwargs: Any
+    ) -> None:
+        super().__init__(start_lr, num_steps, stop_lr=0.0, **kwargs)
+        self.lb = lb
+
+    def _decay_value(self, step: Any, xp: Any) -> Any:
+        return self.start_lr / (1 + step / 100)
+
+
+@given(lrst.configs("test-negative-default"))
+def test_a_negative_default_is_drawn_on_its_side(config: dict[str, Any]) -> None:
+    # the default's sign and magnitude, not (0, 1]
+    assert -70.0 <= config["lb"] <= -0.7

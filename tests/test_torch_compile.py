@@ -51,14 +51,11 @@ without one here is compiled from its example)."""
 
 SCRIPT = textwrap.dedent(
     """
-    import importlib, json, os, sys
+    import json, sys
     import numpy as np
     import torch
     from torch._dynamo.testing import CompileCounter
     from arraylr import BaseLR
-
-    if os.environ.get("ARRAYLR_EXTRA_TYPES"):  # as conftest registers them
-        importlib.import_module(os.environ["ARRAYLR_EXTRA_TYPES"])
 
     N = 1000
     configs = json.loads(sys.argv[1])

@@ -67,6 +67,70 @@ def _plot(name: str, lr: BaseLR, path: Path) -> None:
     plt.close(fig)
 
 
+def gallery_entry(name: str, config: dict[str, Any], images: Path) -> list[str]:
+    """The gallery's section of one type: its plot (written into ``images``),
+    its config and its formula."""
+    lr = BaseLR(**config)
+    _plot(name, lr, images / f"{name}.png")
+    cls = BaseLR.registered_types()[name]
+    title = f"``{name}``: :class:`~arraylr.{cls.__name__}`"
+    lines = [title, "-" * len(title), ""]
+    lines += [f".. image:: gallery/{name}.png", f"   :alt: the {name} schedule", ""]
+    lines += ["Config::", ""]
+    shown = pprint.pformat(lr.to_dict(), width=76, sort_dicts=False)
+    lines += ["   " + line for line in shown.split("\n")] + [""]
+    return [*lines, _formula(cls), ""]
+
+
+def summary(cls: type) -> str:
+    """The first sentence of a class's docstring."""
+    first = inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0]
+    return " ".join(first.split())
+
+
+def api_entries() -> list[str]:
+    """The API reference of every registered schedule class, and a table of
+    the types (``generated/schedules.inc``, included by api.rst): generated
+    from the registry, so a new type is documented without an edit here."""
+    registered = sorted(BaseLR.registered_types().items())
+    lines = [
+        ".. list-table:: The registered schedule types",
+        "   :header-rows: 1",
+        "   :widths: 20 30 50",
+        "",
+        "   * - ``type``",
+        "     - class",
+        "     - what it is",
+    ]
+    for name, cls in registered:
+        lines += [
+            f"   * - ``{name}``",
+            f"     - :class:`~{_public(cls)}`",
+            f"     - {summary(cls)}",
+        ]
+    lines.append("")
+    for _, cls in registered:
+        lines.append(f".. autoclass:: {_public(cls)}")
+        # public methods of its own (those BaseLR documents are listed there)
+        own = [
+            n
+            for n, v in vars(cls).items()
+            if not n.startswith("_") and callable(v) and not hasattr(BaseLR, n)
+        ]
+        if own:
+            lines.append(f"   :members: {', '.join(own)}")
+    return [*lines, ""]
+
+
+def _public(cls: type) -> str:
+    """Where users import a class from: ``arraylr`` for the package's own."""
+    import arraylr
+
+    if getattr(arraylr, cls.__name__, None) is cls:
+        return f"arraylr.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def _gallery() -> None:
     images = OUT / "gallery"
     images.mkdir(parents=True, exist_ok=True)
@@ -79,20 +143,11 @@ def _gallery() -> None:
         "class docstring. Each config is the one its class declares as an example.",
         "",
     ]
-    registered = BaseLR.registered_types()
     for name, config in examples().items():  # every type (one without: an error)
-        lr = BaseLR(**config)
-        _plot(name, lr, images / f"{name}.png")
-        cls = registered[name]
-        title = f"``{name}``: :class:`~arraylr.{cls.__name__}`"
-        lines += [title, "-" * len(title), ""]
-        lines += [f".. image:: gallery/{name}.png", f"   :alt: the {name} schedule", ""]
-        lines += ["Config::", ""]
-        shown = pprint.pformat(lr.to_dict(), width=76, sort_dicts=False)
-        lines += ["   " + line for line in shown.split("\n")] + [""]
-        lines += [_formula(cls), ""]
+        lines += gallery_entry(name, config, images)
     lines += _population(images)
     (OUT / "gallery.rst").write_text("\n".join(lines) + "\n")
+    (OUT / "schedules.inc").write_text("\n".join(api_entries()) + "\n")
 
 
 POPULATION = {

@@ -80,6 +80,7 @@ class LearningRateCosine(BaseLR):
     _draws = frozenset({"exponent"})
 
     lr_min_factor: float
+    _half_span: float
     exponent: float
 
     def __init__(

@@ -99,6 +99,7 @@ class LearningRateCosineRestarts(BaseLR):
     period: int
     period_mult: int
     peak_decay: float
+    _top_peak: float
 
     def __init__(
         self,

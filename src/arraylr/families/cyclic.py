@@ -95,6 +95,7 @@ class LearningRateCyclic(BaseLR):
     step_size_down: int
     mode: str
     gamma: float
+    _height: float
 
     def __init__(
         self,

@@ -94,6 +94,12 @@ class LearningRateExp(BaseLR):
     decay_rate: float
     min_lr: float
     smooth: bool
+    _log_rate: float
+    _grows: bool
+    _flat: bool
+    _flat_lr: float
+    _cap: float
+    _top: float
 
     def __init__(
         self,

@@ -57,6 +57,7 @@ class LearningRateInverseSqrt(BaseLR):
     _differentiable = ("start_lr", "stop_lr", "stop_lr_ratio", "timescale")
 
     timescale: float
+    _inverse_timescale: float
 
     def __init__(
         self,

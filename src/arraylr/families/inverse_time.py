@@ -71,6 +71,7 @@ class LearningRateInverseTime(BaseLR):
     decay_steps: int
     decay_rate: float
     staircase: bool
+    _slope: float
 
     def __init__(
         self,

@@ -97,6 +97,7 @@ class LearningRateWSD(BaseLR):
     decay_type: str
     decay_phase_steps: int
     stable_steps: int
+    _ratio: float
 
     def __init__(
         self,
