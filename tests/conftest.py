@@ -17,7 +17,7 @@ from typing import Any
 
 import array_api_compat
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from arraylr import BaseLR
 from arraylr._backend import torch_operations
@@ -125,6 +125,14 @@ _shared = {
 # times as many, the search for new failures (CONTRIBUTING.md)
 settings.register_profile("default", derandomize=True, **_shared)  # type: ignore[arg-type]
 settings.register_profile("thorough", max_examples=2000, **_shared)  # type: ignore[arg-type]
+# noshrink: the default's examples, a failure reported as found (test_registry's
+# run of a broken type, where only the failing matters)
+settings.register_profile(
+    "noshrink",
+    derandomize=True,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    **_shared,  # type: ignore[arg-type]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

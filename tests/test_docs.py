@@ -323,3 +323,34 @@ def test_readme_deepmd_input_ends_in_a_cycle() -> None:
     restarts = [step for step, label in lr.phases() if label.startswith("restart")]
     assert lr.num_steps not in restarts
     assert lr(lr.num_steps) < 0.01 * lr.start_lr  # near the bottom of a cycle
+
+
+def test_readme_names_only_registered_types() -> None:
+    # README names some types as examples; the full list is generated (gallery,
+    # API reference), so a new type needs no README edit, and a renamed one
+    # cannot linger here
+    text = README.read_text()
+    section = text.split("## Schedules", 1)[1].split("\n## ", 1)[0]
+    paragraph = section.split("The types include", 1)[1].split("\n\n", 1)[0]
+    named = set(re.findall(r"`([a-z_]+)`", paragraph))
+    assert len(named) >= 10 and named <= set(TYPES), named - set(TYPES)
+
+
+def test_api_reference_lists_every_public_name() -> None:
+    """api.rst (with the schedule classes it includes from the registry) names
+    every public name of arraylr, and every public method of Population."""
+    import arraylr
+    from arraylr import Population
+
+    api = (README.parent / "docs" / "api.rst").read_text()
+    assert ".. include:: generated/schedules.inc" in api
+    generated = {cls.__name__ for cls in arraylr.BaseLR.registered_types().values()}
+    for name in arraylr.__all__:
+        if name in generated or name.startswith("__"):
+            continue
+        assert f"arraylr.{name}" in api, name
+    members = re.search(r"autoclass:: arraylr.Population\n   :members: (.*)", api)
+    assert members is not None
+    listed = {m.strip() for m in members.group(1).split(",")}
+    public = {n for n in dir(Population) if not n.startswith("_")}
+    assert public <= listed, public - listed

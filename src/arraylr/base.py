@@ -20,7 +20,9 @@ The registry behind ``BaseLR(type="name", ...)`` and ``@BaseLR.register``,
 ``to_dict()``, equality, hashing, pickling and ``repr`` come from
 :class:`~arraylr._parameters.Parameters`; namespaces, dtypes and the routes of
 array steps from :mod:`arraylr._backend`, which hands this module prepared arrays
-and never calls a schedule.
+and never calls a schedule; composing the phases over those arrays from
+:mod:`arraylr._phases`; what a type declares about itself, with BaseLR's
+defaults, from :class:`arraylr._roles.Declared`.
 """
 
 from __future__ import annotations
@@ -117,7 +119,10 @@ class BaseLR(Parameters, Declared):
     array-API namespace, or arraylr's scalar namespace for Python numbers).
     They must not branch in Python on the step's values.  A rule that is constant
     on some intervals (before a decay starts, after it ends) can list them in
-    ``_plateaus`` instead of selecting them itself.
+    ``_plateaus`` instead of selecting them itself.  What else a type knows
+    (an example config, its parameters' roles in a population, the one
+    derivation of the values its formula reads) it declares on its class, with
+    the defaults of :class:`arraylr._roles.Declared` (ARCHITECTURE.md).
     """
 
     _tiny_scale: bool = False

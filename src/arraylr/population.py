@@ -8,7 +8,7 @@ evaluates them together: at steps of shape ``S`` it returns rates of shape
 
     \mathrm{rates}[i, \ldots] = \eta_i(\mathrm{steps}[\ldots]),
 
-computed by the family's own formula, written once (:meth:`BaseLR._compose` and
+computed by the family's own formula, written once (``arraylr._phases.compose`` and
 the family's ``_decay_value``): the members' float parameters are handed to it
 as arrays of shape ``(k, 1, ..., 1)`` that broadcast against the steps, so the
 formula runs once for ``k`` members, with no Python loop over them.
@@ -16,12 +16,16 @@ formula runs once for ``k`` members, with no Python loop over them.
 What may vary per member, and how
 ---------------------------------
 A schedule's formula reads its parameters as attributes of the schedule.  Every
-attribute is sorted into one of four kinds, once, when the population is built:
+attribute is sorted into one of four kinds, once, when the population is built,
+from what the members' class declares (``_edges``, ``_structure`` and the
+``_population_roles`` hook, see :mod:`arraylr._roles`; this module names no
+type):
 
 * **float values** (``start_lr``, ``stop_lr``, ``lr_min_factor``, a plateau's
   level, ``exp``'s ``_log_rate``, ...): held as one array per value, a member per
   row.  They may differ between any members.
-* **edges**: the integer parameters of every type but the composites
+* **edges**: the integer attributes a class declares in ``_edges``, for the
+  built-in types the integer parameters of every type but the composites
   (``warmup_steps``, ``num_steps``, ``decay_steps``, ``decay_phase_steps``,
   piecewise ``boundaries``, cyclic's ``step_size_up``/``step_size_down``,
   onecycle's peak step, polynomial's cycle, cosine_restarts' ``period`` with
@@ -31,18 +35,19 @@ attribute is sorted into one of four kinds, once, when the population is built:
   with a single schedule's Python ints: integer steps as integers, floating
   steps with each edge rounded up to their dtype, ``T - d`` near an edge from
   a hi + lo split, a cycle position by integer division, all element-wise
-  (``arraylr._exact``, ``arraylr.base.cycle_position``).  They may differ
+  (``arraylr._exact``, ``arraylr._phases.cycle_position``).  They may differ
   between members, but an edge that is 0 takes another code path (no warmup,
   no decay, no falling half of a cycle), so members with a 0 edge and members
   without are evaluated apart.
-* **structure**: strings and flags (``warmup_type``, ``decay_type``,
+* **structure**: every other integer, strings and flags (``warmup_type``, ``decay_type``,
   ``smooth``, ``cycle``, ``mode``), the children of ``sequence`` and
   ``product`` and their ``boundaries``, cosine_restarts with ``period_mult >=
   2`` (its cycle starts, lengths and peaks are tables computed in Python, and
-  ``period_mult`` itself), and the few floats a formula tests in Python
-  (cosine's and polynomial's ``exponent``/``power`` against 1,
-  cosine_restarts' ``peak_decay`` against 1 and its table of growing peaks,
-  cyclic's ``gamma``).  Members are put in *groups* of equal structure; each
+  ``period_mult`` itself), and the few floats a formula tests in Python, which
+  the class declares in ``_structure`` (cosine's and polynomial's
+  ``exponent``/``power`` against 1, cosine_restarts' ``peak_decay`` against 1
+  and its table of growing peaks, cyclic's ``gamma``).  Members are put in
+  *groups* of equal structure; each
   group is one vectorised evaluation, and the rates are put back in member
   order.
 
@@ -80,17 +85,19 @@ Gradients with respect to a config's parameters
 (``start_lr``, ``stop_lr`` or ``stop_lr_ratio``, ``warmup_start_factor``, exp's
 ``decay_rate``, inverse_sqrt's ``timescale``) as arrays of any library (JAX
 tracers, PyTorch tensors with ``requires_grad``) and derives the values the
-formula reads from them with that library's operations, as the type's
-``__init__`` does (the table ``_DERIVE``; the tests check that both give the
-members' rates), so that ``jax.grad`` and autograd give d rate / d parameter.
-Supported types: exp, cosine, wsd, constant, linear, polynomial, inverse_sqrt,
-inverse_time (``decay_rate`` too), cyclic (``max_lr``), onecycle
-(``div_factor``, ``final_div_factor``), piecewise (``start_lr``; levels given
-as ``factors`` move with it, ``values`` stay) and cosine_restarts with
-``period_mult=1``.  Not supported (a ``TypeError``): cosine_restarts with
-``period_mult >= 2``, whose table of cycle peaks is computed in Python, and the
-composite types, whose parameters are their children's (their gradients with
-respect to the values the formula reads come from :func:`register_jax`).
+formula reads from them with that library's operations: the class's own
+derivation, ``_derive``, which its ``__init__`` runs on Python floats (the
+tests check that both give the members' rates), so that ``jax.grad`` and
+autograd give d rate / d parameter.  The parameters are those the class
+declares in ``_differentiable``; for the built-in types: exp, cosine, wsd,
+constant, linear, polynomial, inverse_sqrt, inverse_time (``decay_rate`` too),
+cyclic (``max_lr``), onecycle (``div_factor``, ``final_div_factor``),
+piecewise (``start_lr``; levels given as ``factors`` move with it, ``values``
+stay) and cosine_restarts with ``period_mult=1``.  Not supported (a
+``TypeError`` saying why, ``_derivation_refusal``): cosine_restarts with
+``period_mult >= 2``, whose table of cycle peaks is computed in Python, and
+the composite types, whose parameters are their children's (their gradients
+with respect to the values the formula reads come from :func:`register_jax`).
 """
 
 from __future__ import annotations
