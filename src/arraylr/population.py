@@ -39,10 +39,11 @@ type):
   between members, but an edge that is 0 takes another code path (no warmup,
   no decay, no falling half of a cycle), so members with a 0 edge and members
   without are evaluated apart.
-* **structure**: every other integer, strings and flags (``warmup_type``, ``decay_type``,
-  ``smooth``, ``cycle``, ``mode``), the children of ``sequence`` and
-  ``product`` and their ``boundaries``, cosine_restarts with ``period_mult >=
-  2`` (its cycle starts, lengths and peaks are tables computed in Python, and
+* **structure**: every other integer, strings and flags (``warmup_type``,
+  ``decay_type``, ``smooth``, ``cycle``, ``mode``), the children of
+  ``sequence`` and ``product`` and their ``boundaries``, cosine_restarts with
+  ``period_mult >= 2`` (its cycle starts, lengths and peaks are tables computed
+  in Python, and
   ``period_mult`` itself), and the few floats a formula tests in Python, which
   the class declares in ``_structure`` (cosine's and polynomial's
   ``exponent``/``power`` against 1, cosine_restarts' ``peak_decay`` against 1
