@@ -188,7 +188,7 @@ class LearningRateSequence(BaseLR):
         cls, draw: Any, st: Any, config: dict[str, Any], configs: Any
     ) -> dict[str, Any]:
         """One to three children end to end, each over its own steps."""
-        kinds = ["exp", "cosine", "wsd", "linear", "constant", "polynomial"]
+        kinds = _child_kinds()
         count = draw(st.integers(1, 3))
         lengths = [draw(st.integers(1, 2000)) for _ in range(count)]
         children = []
@@ -214,6 +214,17 @@ class LearningRateSequence(BaseLR):
                 step < boundary, lr, _child_value(child, step - boundary, dtype)
             )
         return lr
+
+
+def _child_kinds() -> list[str]:
+    """The types the strategies draw children of: every registered type of the
+    package but the composites."""
+    return sorted(
+        name
+        for name, cls in BaseLR.registered_types().items()
+        if cls.__module__.startswith("arraylr.")
+        and not issubclass(cls, (LearningRateSequence, LearningRateProduct))
+    )
 
 
 def _childrens(schedule: BaseLR) -> str:
@@ -363,7 +374,7 @@ class LearningRateProduct(BaseLR):
     ) -> dict[str, Any]:
         """One to three children of the product's length or shorter (a shorter
         one holds its final rate), some as bare factors (``start_lr=1``)."""
-        kinds = ["exp", "cosine", "wsd", "linear", "constant", "polynomial", "cyclic"]
+        kinds = _child_kinds()
         count = draw(st.integers(1, 3))
         children = []
         for kind in draw(
