@@ -211,3 +211,38 @@ def test_a_population_compiles_once() -> None:
         populations[k % 3](torch.arange(3.0))
         populations[k % 3](np.arange(3))
     assert counter.frame_count == 1
+
+
+@pytest.mark.parametrize("backend", ["eager", "aot_eager", "inductor"])
+def test_assign_lr_writes_every_lr_dtype_when_compiled(backend: str) -> None:
+    """torch 2.13 drops a compiled copy_/fill_ into a 0-d float64 CPU tensor
+    (aot_eager, inductor): the lr stayed 0.123 at every step."""
+    from arraylr.torch import assign_lr_
+
+    schedule = BaseLR(type="cosine", start_lr=1e-3, stop_lr=1e-5, num_steps=100)
+    for dtype in (torch.float64, torch.float32, torch.bfloat16, torch.float16):
+        torch._dynamo.reset()
+        model = torch.nn.Linear(2, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=torch.tensor(0.123, dtype=dtype))
+        step = torch.compile(
+            lambda s, opt=opt: assign_lr_(opt, schedule, s),
+            backend=backend,
+            fullgraph=True,
+        )
+        for k in (5, 50, 70):
+            step(torch.tensor(k))
+            lr = opt.param_groups[0]["lr"]
+            assert lr.dtype == dtype and lr.ndim == 0
+            bound = 8 * torch.finfo(dtype).eps * schedule.scale
+            assert abs(float(lr) - schedule(k)) <= bound, (backend, dtype, k)
+
+
+def test_assign_lr_names_a_step_that_is_not_one_step() -> None:
+    from arraylr.torch import assign_lr_
+
+    schedule = BaseLR(type="cosine", start_lr=1e-3, stop_lr=1e-5, num_steps=100)
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=torch.tensor(0.1))
+    with pytest.raises(TypeError, match=r"step must be a 0-d tensor.*shape \(3,\)"):
+        assign_lr_(opt, schedule, torch.arange(3))
+    with pytest.raises(TypeError, match=r"step must be a 0-d tensor.*step=5"):
+        assign_lr_(opt, schedule, 5)  # type: ignore[arg-type]

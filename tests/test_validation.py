@@ -120,8 +120,15 @@ def test_unknown_type_lists_known_types() -> None:
 
 
 def test_abstract_base_needs_type() -> None:
-    with pytest.raises(TypeError, match="pass type="):
-        BaseLR(**BASE)
+    # BaseLR itself builds its default type, exp; an abstract class of yours
+    # below it has no default
+    assert BaseLR(**BASE).type_name == "exp"
+
+    class Abstract(BaseLR):
+        pass
+
+    with pytest.raises(TypeError, match="Abstract is abstract: pass type="):
+        Abstract(**BASE)
 
 
 def test_missing_and_extra_positional() -> None:

@@ -90,6 +90,9 @@ class _ParametersMeta(ABCMeta):
                     f"type={target.type_name!r} is {target.__name__}, which is not "
                     f"a {cls.__name__}"
                 )
+        elif cls.__dict__.get("_default_type") is not None:
+            # the family's default type (BaseLR's: "exp", as DeePMD-kit's)
+            target = cls._lookup(cls.__dict__["_default_type"])  # type: ignore[attr-defined]
         elif inspect.isabstract(cls):
             raise TypeError(
                 f"{cls.__name__} is abstract: pass type=, one of "
@@ -140,6 +143,10 @@ class Parameters(metaclass=_ParametersMeta):
 
     type_name: ClassVar[str | None] = None
     """The name this class is registered under (``None`` if not registered)."""
+
+    _default_type: ClassVar[str | None] = None
+    """The type ``Family(...)`` builds without ``type=`` (read on the family's
+    own class; ``None``: ``type`` is required)."""
 
     _registry: ClassVar[dict[str, type[Any]]] = {}
     """``type`` name -> class, one dict per family (see ``__init_subclass__``)."""

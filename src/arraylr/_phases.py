@@ -208,16 +208,22 @@ def decay_phase(
     for start, end, level in self._plateaus:
         if known and low >= start and (end is None or high < end):
             return xp.full_like(t, level, dtype=compute)
+    rule = t  # the steps the formula sees
+    tail = next((s for s, e, _ in self._plateaus if e is None), None)
+    if not integer and tail is not None and not (known and high < tail):
+        # the last plateau's level from its start on (+inf among the steps): the
+        # formula sees no step past that start (NumPy warns at cos(inf))
+        rule = xp.minimum(t, as_float(warmup + tail, xp, t))
     if is_zero(warmup):
-        d = t
+        d = rule
     elif integer or type(warmup) is int:
-        d = t - warmup
+        d = rule - warmup
     else:  # a population's edges, in the step's floating dtype
-        d = t - as_float(warmup, xp, t)
+        d = rule - as_float(warmup, xp, rule)
     if integer:
         value = self._decay_value_integer(d, xp, compute)
     elif not is_zero(warmup) and self._absolute_steps:
-        value = self._decay_value_absolute(t, xp)
+        value = self._decay_value_absolute(rule, xp)
     else:
         value = self._decay_value(d, xp)
     for start, end, level in self._plateaus:

@@ -21,12 +21,21 @@ else about a type):
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from ._scalar import SCALAR, Namespace
 
-__all__ = ["SHARED_EDGES", "STRUCTURE", "Declared", "Own", "is_one", "powers"]
+__all__ = [
+    "SHARED_EDGES",
+    "STRUCTURE",
+    "Declared",
+    "Own",
+    "is_one",
+    "powers",
+    "shipped",
+]
 
 
 class _Structure:
@@ -64,6 +73,15 @@ def powers(st: Any) -> Any:
         st.floats(0.1, 10.0),
         st.floats(1.0, 64.0),
         st.sampled_from([0.5, 2.0, 4.0, 4.5, 12.0, 25.0, 64.0]),
+    )
+
+
+def shipped(cls: type) -> bool:
+    """Whether ``cls`` is a type arraylr ships: defined at the top of one of the
+    package's modules (not a user's type, nor one a docstring example made)."""
+    module = sys.modules.get(cls.__module__)
+    return cls.__module__.startswith("arraylr.") and (
+        getattr(module, cls.__name__, None) is cls
     )
 
 

@@ -70,7 +70,9 @@ class BaseLR(Parameters, Declared):
     r"""Base class of every learning-rate schedule :math:`\eta(t)`.
 
     ``BaseLR(type="exp", ...)`` builds the schedule registered under that name
-    (``exp``, ``cosine``, ``wsd`` and any registered with :meth:`register`).
+    (``exp``, ``cosine``, ``wsd`` and any registered with :meth:`register`);
+    without ``type``, an ``exp`` schedule (the default of a config, as in
+    DeePMD-kit).
 
     Parameters
     ----------
@@ -124,6 +126,8 @@ class BaseLR(Parameters, Declared):
     derivation of the values its formula reads) it declares on its class, with
     the defaults of :class:`arraylr._roles.Declared` (ARCHITECTURE.md).
     """
+
+    _default_type = "exp"  # BaseLR(...) without type=, as DeePMD-kit's configs
 
     _tiny_scale: bool = False
     """Whether the scale is below :data:`FLUSH_SCALE` (set after ``__init__``)."""

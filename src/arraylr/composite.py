@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._exact import FLOAT32_MAX, ceil_float, exceeds_dtype, float_bits, split_float
+from ._roles import shipped
 from ._scalar import SCALAR, Array, Namespace
 from ._validation import check_boundaries, check_float, check_int
 from .base import BaseLR
@@ -222,7 +223,7 @@ def _child_kinds() -> list[str]:
     return sorted(
         name
         for name, cls in BaseLR.registered_types().items()
-        if cls.__module__.startswith("arraylr.")
+        if shipped(cls)
         and not issubclass(cls, (LearningRateSequence, LearningRateProduct))
     )
 

@@ -50,6 +50,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ._roles import shipped
 from ._version import __version__
 from .base import BaseLR
 from .config import DEEPMD_OWN_TYPES
@@ -104,7 +105,7 @@ def plugin_types() -> dict[str, type[BaseLR]]:
     return {
         name: cls
         for name, cls in sorted(BaseLR.registered_types().items())
-        if name not in DEEPMD_OWN_TYPES and cls.__module__.startswith("arraylr.")
+        if name not in DEEPMD_OWN_TYPES and shipped(cls)
     }
 
 

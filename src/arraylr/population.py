@@ -103,6 +103,7 @@ with respect to the values the formula reads come from :func:`register_jax`).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -461,6 +462,13 @@ def _count(key: Any, mark: str) -> int:
     return int(key[0] == mark)
 
 
+def _library(value: Any) -> str:
+    """The array library of ``value`` by name (``numpy``, ``torch``, ``jax``...)."""
+    if isinstance(value, (float, int, np.ndarray, np.generic)):
+        return "numpy"
+    return type(value).__module__.split(".")[0].replace("jaxlib", "jax")
+
+
 def _mapped_edges() -> TypeError:
     return TypeError(
         "this population's members differ in integer parameters (edges such as "
@@ -614,9 +622,9 @@ class Population:
         """The member schedules, in order."""
         if self._members is None:
             raise TypeError(
-                "this population was rebuilt by JAX from transformed leaves "
-                "(inside jax.jit/vmap/grad): it evaluates, but has no member "
-                "schedules"
+                "this population was made from arrays of values (with_parameters, "
+                "with_leaves, or JAX rebuilding it inside jax.jit/vmap/grad): it "
+                "evaluates, but has no member schedules"
             )
         return self._members
 
@@ -675,17 +683,42 @@ class Population:
         return cls(config["members"])
 
     def __reduce__(self) -> tuple[Any, ...]:
+        if self._members is None:
+            raise TypeError(
+                "a population made from arrays of values (with_parameters, "
+                "with_leaves) has no member configs to pickle or save: save the "
+                "population it came from (to_dict) and the values you gave"
+            )
         return (Population, (list(self.members),))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Population:
+        if self._members is not None:
+            return Population(list(self._members))
+        import copy
+
+        return Population._from_leaves(
+            self._aux(), copy.deepcopy(self._leaves_as_given(), memo)
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Population):
             return NotImplemented
+        if self._members is None or other._members is None:
+            return self is other  # values as arrays: equal to itself only
         return self.members == other.members
 
     def __hash__(self) -> int:
+        if self._members is None:
+            return id(self)
         return hash(self.members)
 
     def __repr__(self) -> str:
+        if self._members is None:
+            kind = type(self._groups[0].stand).type_name
+            return (
+                f"Population(<{len(self)} members of type {kind!r}, values given as "
+                f"arrays, {self.groups} evaluation(s)>)"
+            )
         members = self.members
         shown = ", ".join(repr(m) for m in members[:3])
         more = f", ... ({len(members)} members)" if len(members) > 3 else ""
@@ -703,6 +736,10 @@ class Population:
             for value in group.values:
                 out.append(np.full(k, value) if isinstance(value, float) else value)
         return tuple(out)
+
+    def _leaves_as_given(self) -> list[Any]:
+        """The groups' float values as they are held (shared ones as floats)."""
+        return [value for group in self._groups for value in group.values]
 
     def with_leaves(self, leaves: Iterable[Any]) -> Population:
         """This population's structure with the float values ``leaves`` (as
@@ -783,12 +820,27 @@ class Population:
                     f"every member gives (valid: {', '.join(settable)})"
                 )
         count = len(self)
-        for name, value in values.items():
+        for name, value in list(values.items()):
+            if isinstance(value, (list, tuple)):  # Python numbers: NumPy's
+                with contextlib.suppress(TypeError, ValueError):
+                    value = values[name] = np.asarray(value, dtype=np.float64)
+            if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+                raise TypeError(
+                    f"{name} must be an array of one value per member (shape "
+                    f"({count},)): a NumPy or JAX array, a PyTorch tensor, or a list "
+                    f"of numbers; got {name}={short_repr(value)}"
+                )
             if tuple(value.shape) != (count,):
                 raise ValueError(
                     f"{name} must hold one value per member (shape ({count},)), got "
                     f"shape {tuple(value.shape)}"
                 )
+        libraries = {_library(v) for v in values.values()}
+        if len(libraries) > 1:
+            raise TypeError(
+                "with_parameters takes the values of one array library, got "
+                + ", ".join(f"{n}: {_library(v)}" for n, v in values.items())
+            )
         given = list(values.values())
         xp = array_api_compat.array_namespace(*given) if given else np
         like = given[0] if given else None
@@ -901,6 +953,8 @@ class Population:
         scalar = isinstance(step, np.generic) or type(step) in (int, float)
         if scalar or (isinstance(step, np.ndarray) and type(step) is not np.ndarray):
             step = np.asarray(step)  # NumPy subclasses as plain arrays
+        if not all(group.host for group in self._groups):
+            self._check_library(step)
         route, plan, array, _ = _backend.prepare(step, dtype)
         if route == HOST:
             if all(
@@ -917,6 +971,21 @@ class Population:
         return _backend.finish(plan, array, self._rates(plan, array, traced), None)
 
     __call__ = value
+
+    def _check_library(self, step: Any) -> None:
+        """Values held as arrays of a library (with_parameters) meet steps of
+        that library only: a ``TypeError`` names both otherwise."""
+        held = {_library(v) for g in self._groups for v in g.values if not g.host} - {
+            "numpy"
+        }
+        steps = _library(step)
+        if held and held != {steps}:
+            raise TypeError(
+                f"this population's values are {' and '.join(sorted(held))} arrays "
+                f"(with_parameters/with_leaves) and the steps are {steps}'s: "
+                f"evaluate it at {' or '.join(sorted(held))} steps (the values keep "
+                "their library, and their gradients, only there)"
+            )
 
     def _arrays(
         self, group: _Group, plan: Plan, array: Array

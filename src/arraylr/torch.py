@@ -443,6 +443,12 @@ def assign_lr_(
         first call where a scheduler has not set it) over ``start_lr``.
     """
     _check_optimizer(optimizer)
+    if not isinstance(step, torch.Tensor) or step.ndim != 0:
+        shape = tuple(step.shape) if isinstance(step, torch.Tensor) else None
+        raise TypeError(
+            "step must be a 0-d tensor (the step counter, one step), got "
+            + (f"a tensor of shape {shape}" if shape is not None else f"step={step!r}")
+        )
     schedules = _per_group("schedule", optimizer, schedule)
     for i, group in enumerate(optimizer.param_groups):
         lr = group["lr"]
@@ -459,4 +465,6 @@ def assign_lr_(
         value = s(step, dtype=lr.dtype)
         if not (isinstance(factor, float) and factor == 1.0):
             value = value * factor
-        lr.copy_(value)
+        # through a 1-element view: torch 2.13's compiled copy_ (and fill_)
+        # into a 0-d float64 CPU tensor is dropped (aot_eager, inductor)
+        lr.view(-1).copy_(value.reshape(-1))

@@ -254,8 +254,10 @@ class LearningRateCosineRestarts(BaseLR):
         return sorted(set(super().phases() + extra))
 
     def _wave(self, peak: Any, offset: Any, length: Any, xp: Namespace) -> Any:
+        # peak w + stop_lr (1 - w): exactly the peak at a restart, 0 ulp (the
+        # other form, stop_lr + (peak - stop_lr) w, rounds twice)
         wave = 0.5 * (1 + xp.cos(xp.pi * (offset / length)))
-        return self.stop_lr + (peak - self.stop_lr) * wave
+        return peak * wave + self.stop_lr * (1 - wave)
 
     def _peak_of(self, n: Any, xp: Namespace) -> Any:
         """Equal cycles: ``max(start_lr * peak_decay**n, stop_lr)`` for a floating

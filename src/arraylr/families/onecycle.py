@@ -209,9 +209,12 @@ class LearningRateOneCycle(BaseLR):
         return sorted(set([*super().phases(), (self.up_steps, "peak")]))
 
     def _interpolate(self, a: float, b: float, p: Any, xp: Namespace) -> Any:
+        # a w + b (1 - w): exactly a at p = 0 and b at p = 1, in every dtype (the
+        # start, the peak and the end are parameters: 0 ulp)
         if self.anneal == "cos":
-            return b + (a - b) / 2.0 * (xp.cos(xp.pi * p) + 1)
-        return a + (b - a) * p
+            w = 0.5 * (xp.cos(xp.pi * p) + 1)
+            return a * w + b * (1 - w)
+        return a * (1 - p) + b * p
 
     def _decay_value(self, step: Any, xp: Namespace) -> Any:
         # up < num_steps: the fall has at least one step (and no 0 / 0)

@@ -299,7 +299,10 @@ class LearningRatePolynomial(BaseLR):
         return self._scaled(remaining)
 
     def _scaled(self, factor: Any) -> Any:
-        return (self.start_lr - self.stop_lr) * factor + self.stop_lr
+        # start_lr f + stop_lr (1 - f), not stop_lr + (start_lr - stop_lr) f:
+        # exactly start_lr at f = 1 (step 0) and stop_lr at f = 0, where the
+        # other form rounds twice (0.01 + 1 ulp at the start of 0.01 -> 0.001)
+        return self.start_lr * factor + self.stop_lr * (1.0 - factor)
 
 
 @BaseLR.register("linear")
