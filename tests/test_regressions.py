@@ -172,3 +172,146 @@ def test_baselr_without_type_is_exp_as_a_config_is() -> None:
     assert lr.type_name == "exp"
     assert lr == make_learning_rate_schedule(config, 1000)
     assert Population([config, config])[0] == lr
+
+
+# ------------------------------------------- the largest steps of each dtype
+
+
+@pytest.mark.parametrize("kind", TYPES)
+@settings(max_examples=per_type(60, least=4), deadline=None)
+@given(data=st.data())
+def test_the_largest_int32_and_int64_steps(kind: str, data: st.DataObject) -> None:
+    """JAX without x64 holds steps as int32: at 2**31 - 1, cosine_restarts with
+    period_mult >= 2 gave the next cycle's peak (1.0 for 0.8041): a start past
+    int32, clipped to its largest value, was taken as reached."""
+    import jax.numpy as jnp
+
+    lr = BaseLR(**data.draw(lrst.configs(kind, max_steps=10**6)))
+    bound = 8 * float(np.finfo(np.float32).eps) * lr.scale
+    steps = [2**31 - 1, 2**31 - 2, 2**31 - 1 - data.draw(st.integers(0, 10**6))]
+    got = np.asarray(lr(jnp.asarray(steps, dtype=jnp.int32)), dtype=np.float64)
+    want = np.array([lr(s) for s in steps])
+    np.testing.assert_allclose(got, want, rtol=0, atol=bound)
+    top = [2**63 - 1, 2**63 - 2]
+    np.testing.assert_allclose(
+        lr(np.asarray(top, dtype=np.int64)), [lr(s) for s in top], rtol=0,
+        atol=2 * float(np.finfo(np.float64).eps) * lr.scale,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("warmup", [0, 3])
+def test_cosine_restarts_at_the_largest_int32_step(warmup: int) -> None:
+    import jax
+    import jax.numpy as jnp
+
+    lr = BaseLR(
+        type="cosine_restarts", start_lr=1.0, stop_lr=0.0, num_steps=1000,
+        period=7, period_mult=3, warmup_steps=warmup,
+    )  # fmt: skip
+    steps = jnp.asarray([2**31 - 2, 2**31 - 1], dtype=jnp.int32)
+    want = [lr(2**31 - 2), lr(2**31 - 1)]
+    assert abs(want[1] - 0.8041) < 1e-4
+    for got in (lr(steps), jax.jit(lr.value)(steps)):
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)
+    population = Population([lr.to_dict(), {**lr.to_dict(), "start_lr": 0.5}])
+    np.testing.assert_allclose(np.asarray(population(steps))[0], want, rtol=1e-6)
+
+
+# --------------------------------- warmups past int32 at JAX float32 steps
+
+
+def _warmup_kinds() -> list[str]:
+    from conftest import type_class
+
+    return [k for k in TYPES if "warmup_steps" in type_class(k)._parameter_names()]
+
+
+@pytest.mark.parametrize("kind", _warmup_kinds())
+def test_a_warmup_past_int32_at_jax_float32_steps(kind: str) -> None:
+    """JAX refuses a Python int past int32 beside a float32 array: warmup_steps
+    >= 2**31 raised OverflowError (eagerly and under jit, single schedules and
+    populations); edges up to 2**63 - 1 are documented."""
+    import jax
+    import jax.numpy as jnp
+
+    config = example(kind, num_steps=2**33, warmup_steps=2**31 + 5)
+    config.pop("warmup_ratio", None)
+    if kind == "piecewise":
+        config["boundaries"] = [2**32, 2**32 + 10, 2**32 + 20]
+    if kind == "cosine_restarts":
+        config["period"] = 10**6
+    lr = BaseLR(**config)
+    steps = jnp.asarray([1.0, 2.0**31, 2.0**31 + 1024, 2.0**32, 3 * 2.0**31])
+    want = np.array([lr(float(s)) for s in np.asarray(steps)])
+    bound = 8 * float(np.finfo(np.float32).eps) * lr.scale
+    population = Population([config, {**config, "warmup_steps": 2**31 + 7}])
+    ratio = BaseLR(**{**config, "warmup_steps": 0, "warmup_ratio": 0.3})
+    for got, expected in (
+        (lr(steps), want),
+        (jax.jit(lr.value)(steps), want),
+        (population(steps)[0], want),
+        (ratio(steps), [ratio(float(s)) for s in np.asarray(steps)]),
+    ):
+        np.testing.assert_allclose(np.asarray(got, np.float64), expected, atol=bound)
+
+
+# ------------------------------------- jax.vmap over populations of any shape
+
+
+@pytest.mark.parametrize("kind", TYPES)
+@settings(max_examples=per_type(40, least=3), deadline=None)
+@given(data=st.data())
+def test_vmap_over_any_population_maps_every_member_or_refuses(
+    kind: str, data: st.DataObject
+) -> None:
+    """Warmups [0, 0, 100, 100] gave shape (2, 4) where the population gives
+    (4, 4), two members dropped; [0, 100, 0] raised JAX's "inconsistent sizes"
+    ValueError: vmap maps every member, or raises the documented TypeError,
+    eagerly and under jit."""
+    import jax
+    import jax.numpy as jnp
+
+    from arraylr.population import register_jax
+
+    register_jax()
+    population = data.draw(lrst.populations(kind, max_steps=10**4, max_members=5))
+    steps = jnp.arange(0, 2 * max(m.num_steps for m in population) + 3, 7)[:40]
+    want = np.asarray(population(steps))
+    bound = 8 * float(np.finfo(np.float32).eps) * population.scale
+    # one evaluation whose members share their edges maps; anything else is refused
+    refused = population.groups > 1 or population._groups[0].top is not None
+    for mapped in (jax.vmap(lambda p: p(steps)), jax.jit(jax.vmap(lambda p: p(steps)))):
+        if refused:
+            with pytest.raises(TypeError, match="(?i)call the population"):
+                mapped(population)
+            continue
+        got = np.asarray(mapped(population))
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=0, atol=bound)
+
+
+@pytest.mark.parametrize("warmups", [[0, 0, 100, 100], [0, 100], [0, 100, 0]])
+def test_vmap_over_members_of_several_evaluations_is_refused(
+    warmups: list[int],
+) -> None:
+    import jax
+    import jax.numpy as jnp
+
+    from arraylr.population import register_jax
+
+    register_jax()
+    population = Population.sweep(
+        {"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "num_steps": 1000},
+        warmup_steps=warmups,
+    )
+    for mapped in (
+        jax.vmap(lambda p: p(jnp.arange(4))),
+        jax.jit(jax.vmap(lambda p: p(jnp.arange(4)))),
+    ):
+        with pytest.raises(TypeError, match="one evaluation.*call the population"):
+            mapped(population)
+    # jit and grad of the whole population are fine
+    np.testing.assert_allclose(
+        np.asarray(jax.jit(lambda p: p(jnp.arange(4)))(population)),
+        population(np.arange(4)), rtol=1e-6,
+    )  # fmt: skip

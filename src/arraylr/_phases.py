@@ -216,9 +216,9 @@ def decay_phase(
         rule = xp.minimum(t, as_float(warmup + tail, xp, t))
     if is_zero(warmup):
         d = rule
-    elif integer or type(warmup) is int:
+    elif integer:
         d = rule - warmup
-    else:  # a population's edges, in the step's floating dtype
+    else:  # as a float of the steps' dtype (JAX refuses a Python int past int32)
         d = rule - as_float(warmup, xp, rule)
     if integer:
         value = self._decay_value_integer(d, xp, compute)

@@ -276,10 +276,9 @@ class BaseLR(Parameters, Declared):
     def _decay_value_absolute(self, step: Any, xp: Namespace) -> Any:
         """The decay rule at floating absolute steps ``step >= W`` (used when
         ``_absolute_steps`` is set; the default subtracts the warmup)."""
-        warmup = self.warmup_steps
-        if type(warmup) is not int:  # a population's edges
-            warmup = as_float(warmup, xp, step)
-        return self._decay_value(step - warmup, xp)
+        # as a float of the steps' dtype (JAX refuses a Python int past int32;
+        # a population's edges are arrays)
+        return self._decay_value(step - as_float(self.warmup_steps, xp, step), xp)
 
     def _warmup_value(self, step: Any, xp: Namespace) -> Any:
         """The warmup at step ``step`` (used for ``0 <= step < W``)."""

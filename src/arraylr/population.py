@@ -518,6 +518,8 @@ class Population:
 
     _members: tuple[BaseLR, ...] | None
     _groups: tuple[_Group, ...]
+    _mapped: bool = False
+    """Whether jax.vmap mapped over members of several groups (refused)."""
 
     def __init__(self, members: Iterable[BaseLR | Mapping[str, Any]]) -> None:
         if isinstance(members, (str, bytes, Mapping)) or not isinstance(
@@ -1057,6 +1059,14 @@ class Population:
         """The evaluations a call makes: a group each, or, where the steps'
         widest integer dtype cannot hold a group's edges (int32: JAX without
         x64, edges past 2**31 - 1), one per distinct set of edges in it."""
+        if self._mapped:
+            raise TypeError(
+                f"jax.vmap maps over the members of one evaluation, and this "
+                f"population's members are {self.groups} evaluations (they differ in "
+                "structure, or in being 0 at an edge such as warmup_steps): call "
+                "the population instead (its members are evaluated together), "
+                "or vmap over a population of members of one evaluation"
+            )
         units: list[tuple[Any, _Group]] = []
         for index, group in enumerate(self._groups):
             top = group.top
@@ -1118,11 +1128,58 @@ def _unflatten_schedule(aux: Any, leaves: Iterable[Any]) -> BaseLR:
 
 
 def _flatten_population(population: Population) -> tuple[tuple[Any, ...], Any]:
-    return population.leaves(), population._aux()
+    """A population's pytree: its leaves, one row per member of a group; with
+    several groups, each group's values scattered into rows of all ``M``
+    members (the group's own rows, the others its first value), so that every
+    leaf has the member axis ``jax.vmap`` maps over, and a vmap over members of
+    several evaluations is refused with a TypeError, not mapped wrongly."""
+    groups = population._groups
+    if len(groups) == 1:
+        return population.leaves(), population._aux()
+    count = len(population)
+    out: list[Any] = []
+    for group in groups:
+        rows = np.asarray(group.indices)
+        for value in group.values:
+            out.append(_scatter(value, rows, count))
+    return tuple(out), ("all members", count, population._aux())
+
+
+def _scatter(value: Any, rows: np.ndarray, count: int) -> Any:
+    """``value`` (a float, or one entry per row of ``rows``) at those rows of an
+    array of ``count`` entries, the other entries its first value."""
+    if isinstance(value, float):
+        return np.full(count, value)
+    if isinstance(value, np.ndarray):
+        out = np.full(count, value[0])
+        out[rows] = value
+        return out
+    import jax.numpy as jnp
+
+    array = jnp.asarray(value)
+    return jnp.full((count,), array[0], dtype=array.dtype).at[rows].set(array)
 
 
 def _unflatten_population(aux: Any, leaves: Iterable[Any]) -> Population:
-    return Population._from_leaves(aux, leaves)
+    if not (isinstance(aux, tuple) and aux and aux[0] == "all members"):
+        return Population._from_leaves(aux, leaves)
+    _, count, groups = aux
+    taken: list[Any] = []
+    mapped = False
+    it = iter(leaves)
+    for indices, _key, _stand, values, _ints in groups:
+        rows = np.asarray(indices)
+        for _ in range(values):
+            leaf = next(it)
+            shape = getattr(leaf, "shape", None)
+            if shape is not None and tuple(shape[:1]) == (count,):
+                leaf = leaf[rows]  # the group's own rows
+            elif shape is not None and len(shape) == 0:
+                mapped = True  # jax.vmap took the member axis away
+            taken.append(leaf)
+    population = Population._from_leaves(groups, taken)
+    population._mapped = mapped
+    return population
 
 
 _REGISTERED: set[type] = set()

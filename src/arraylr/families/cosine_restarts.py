@@ -336,20 +336,31 @@ class LearningRateCosineRestarts(BaseLR):
             )
         top = int(xp.iinfo(step.dtype).max)
         clipped = [min(s, top) for s in self._starts]  # the dtype's reach
+        # the last cycle an integer of this dtype reaches: a start past its
+        # range, clipped to it, is never reached (int32 under JAX without x64:
+        # step 2**31 - 1 was put at the start of the next cycle, its peak)
+        reach = bisect.bisect_right(self._starts, top) - 1
         floating = xp.astype(step, dtype)
-        index = self._cycle_index(floating, xp, clipped, step)
+        index = self._cycle_index(floating, xp, clipped, step, reach)
         starts = self._table(xp, step, clipped, step.dtype)
         offset = xp.astype(step - _take(xp, starts, index), dtype)
         return self._from_index(index, offset, xp, floating)
 
     def _cycle_index(
-        self, step: Any, xp: Namespace, edges: list[Any], exact: Any = None
+        self,
+        step: Any,
+        xp: Namespace,
+        edges: list[Any],
+        exact: Any = None,
+        last: int | None = None,
     ) -> Any:
         """The cycle of each decay step (period_mult >= 2): the closed form in the
         compute dtype, then corrected against the table of cycle starts, compared
         exactly (``exact``: the integer steps; else the floating ``step`` against
-        starts rounded up)."""
-        last = len(self._starts) - 2  # the last cycle that starts within int64
+        starts rounded up).  ``last``: the last cycle the steps can reach
+        (default: the last that starts within int64)."""
+        if last is None:
+            last = len(self._starts) - 2
         guess = xp.floor(
             xp.log1p(step * ((self.period_mult - 1) / self.period)) / self._log_mult
         )
