@@ -315,3 +315,71 @@ def test_vmap_over_members_of_several_evaluations_is_refused(
         np.asarray(jax.jit(lambda p: p(jnp.arange(4)))(population)),
         population(np.arange(4)), rtol=1e-6,
     )  # fmt: skip
+
+
+# --------------------------------------------------------------- the CLI
+
+
+def _cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    from arraylr.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_show_and_check_read_a_population_file(tmp_path: Any, capsys: Any) -> None:
+    """plot read a Population.to_dict() file; show and check refused it
+    ("unknown schedule type 'population'")."""
+    import json
+
+    population = Population.sweep(
+        {"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "num_steps": 100},
+        start_lr=[1e-3, 2e-3],
+    )
+    path = tmp_path / "population.json"
+    path.write_text(json.dumps(population.to_dict()))
+    code, out, err = _cli(capsys, "show", str(path))
+    assert code == 0, err
+    assert "Population of 2 'cosine' schedules" in out
+    assert "member 1: LearningRateCosine" in out and "0.002" in out
+    code, out, _ = _cli(capsys, "show", str(path), "--json")
+    shown = json.loads(out)
+    assert shown["type"] == "population" and len(shown["members"]) == 2
+    assert shown["members"][1]["resolved"]["start_lr"] == 2e-3
+    code, out, _ = _cli(capsys, "check", str(path), "--backends", "numpy")
+    assert code == 0 and "numpy" in out
+
+
+@pytest.mark.parametrize("kind", ["cyclic", "product", "onecycle"])
+def test_show_labels_no_warmup_default_for_a_type_without_warmup(
+    kind: str, capsys: Any
+) -> None:
+    import json
+
+    code, out, _ = _cli(capsys, "show", json.dumps(example(kind)))
+    assert code == 0
+    assert f"note: {kind} takes no warmup parameters" in out
+    assert "warmup_steps" not in out and "warmup_type" not in out
+    code, out, _ = _cli(capsys, "show", json.dumps(example(kind)), "--json")
+    assert not {"warmup_steps", "warmup_type"} & set(json.loads(out)["defaults"])
+
+
+def test_a_sweep_replaces_the_files_other_spelling(tmp_path: Any, capsys: Any) -> None:
+    """--sweep warmup_steps over a file that gives warmup_ratio failed with
+    "mutually exclusive"; a remaining clash says which value is the file's."""
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("yaml")
+    config = "examples/cosine.yaml"  # warmup_ratio and stop_lr_ratio
+    for sweep in ("warmup_steps=0,100", "stop_lr=1e-5,1e-6", "warmup_ratio=0,0.1"):
+        out = tmp_path / "sweep.png"
+        code, _, err = _cli(capsys, "plot", config, "--sweep", sweep, "-o", str(out))
+        assert code == 0, (sweep, err)
+        assert out.stat().st_size > 10_000
+    code, _, err = _cli(
+        capsys, "plot", config, "--sweep", "warmup_steps=0,100000", "-o",
+        str(tmp_path / "x.png"),
+    )  # fmt: skip
+    assert code == 2
+    assert "warmup_steps must be < num_steps" in err
+    assert "(from cosine.yaml: num_steps=100000)" in err

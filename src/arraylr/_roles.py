@@ -155,8 +155,26 @@ class Declared:
     _draws: ClassVar[frozenset[str]] = frozenset()
     """Parameters :meth:`_draw` decides (even where it leaves them out)."""
 
+    _exclusive: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("stop_lr", "stop_lr_ratio"),
+        ("warmup_steps", "warmup_ratio"),
+    )
+    """Pairs of parameters that say the same thing two ways (give one): a sweep
+    over one replaces the other (``arraylr plot --sweep``); joined along the
+    MRO."""
+
     _quarters_of: ClassVar[str] = "decay"
     """What ``arraylr show`` marks the quarters of (``"run"`` for a cycle)."""
+
+    @classmethod
+    def _partners(cls, name: str) -> set[str]:
+        """The parameters that say what ``name`` says another way."""
+        found: set[str] = set()
+        for klass in cls.__mro__:
+            for a, b in klass.__dict__.get("_exclusive", ()):
+                if name in (a, b):
+                    found.add(b if name == a else a)
+        return found
 
     @classmethod
     def _example_config(cls) -> dict[str, Any] | None:

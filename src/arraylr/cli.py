@@ -13,6 +13,7 @@ import inspect
 import json
 import math
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -174,7 +175,7 @@ def _population_config(source: str) -> dict[str, Any] | None:
             return None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # the config reader says what is wrong
         return None
     if isinstance(data, dict) and data.get("type") == "population":
         return data
@@ -186,25 +187,28 @@ def _curves(
 ) -> tuple[BaseLR | Population, list[str], list[str]]:
     """What one config draws: a schedule, or a population (``--sweep``, or a
     population config) with one legend label per member; and the notes."""
-    config = _population_config(source)
-    if config is not None:
-        members = config.get("members")
-        if num_steps is not None and isinstance(members, list):
-            members = [{**m, "num_steps": num_steps} for m in members]
-        try:
-            population = Population.from_dict({**config, "members": members})
-        except (TypeError, ValueError) as exc:
-            raise CLIError(str(exc)) from None
+    population = _members(source, num_steps)
+    if population is not None:
         labels = [f"member {i}" for i in range(len(population))]
         return population, labels, []
     schedule, notes = _load(source, num_steps)
     if not sweeps:
         return schedule, [f"{schedule.type_name}: {_short(source)}"], notes
     values = dict(sweeps)
+    base = schedule.to_dict()
+    for name in values:  # a swept value replaces the file's other spelling
+        for partner in type(schedule)._partners(name) - set(values):
+            base.pop(partner, None)
     try:
-        population = Population.sweep(schedule, grid=True, **values)
+        population = Population.sweep(base, grid=True, **values)
     except (TypeError, ValueError) as exc:
-        raise CLIError(f"--sweep: {exc}") from None
+        given = [
+            f"{k}={v!r}"
+            for k, v in base.items()
+            if k not in values and k != "type" and re.search(rf"\b{k}\b", str(exc))
+        ]
+        where = f" (from {_short(source)}: {', '.join(given)})" if given else ""
+        raise CLIError(f"--sweep: {exc}{where}") from None
     labels = [
         f"{schedule.type_name}: "
         + ", ".join(f"{name}={member.to_dict().get(name)!r}" for name in values)
@@ -229,46 +233,111 @@ def _end_notes(schedule: BaseLR) -> list[str]:
     return [] if note is None else [note]
 
 
-def cmd_show(args: argparse.Namespace) -> int:
-    schedule, origins, notes = _read(args.config, args.num_steps, args.workers)
-    notes += _end_notes(schedule)
+def _shown(
+    schedule: BaseLR, origins: ConfigOrigins, notes: list[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """What ``show`` says of one schedule: its JSON payload and its lines."""
+    notes = notes + _end_notes(schedule)
     points = milestones(schedule)
     steps = np.array([s for s, _ in points], dtype=np.int64)
     rates = schedule(steps).tolist()
     resolved = schedule.describe()
+    # the warmup values of a type that takes no warmup: not shown as defaults
+    takes = set(type(schedule)._parameter_names())
+    fixed = set() if "warmup_steps" in takes else set(_WARMUP_VALUES) - takes
     kinds = {key: _origin(schedule, origins, key, v) for key, v in resolved.items()}
-    if args.json:
-        payload = {
-            "type": schedule.type_name,
-            "config": _plain_config(origins.given),
-            "defaults": {k: v for k, v in resolved.items() if kinds[k] == "default"},
-            "derived": {k: v for k, v in resolved.items() if kinds[k] == "derived"},
-            "resolved": resolved,
-            "schedule": schedule.to_dict(),
-            "notes": notes,
-            "milestones": [
-                {"step": s, "label": label, "learning_rate": r}
-                for (s, label), r in zip(points, rates, strict=True)
-            ],
-        }
-        try:
-            text = json.dumps(payload, indent=2, allow_nan=False)
-        except ValueError as exc:  # a non-finite number: not JSON
-            raise CLIError(f"cannot write JSON: {exc}") from None
-        print(text)
-        return 0
-    print(f"{type(schedule).__name__} (type {schedule.type_name!r})")
-    for note in notes:
-        print(f"note: {note}")
-    print()
-    width = max(map(len, resolved)) + 2
-    for key, value in resolved.items():
+    payload = {
+        "type": schedule.type_name,
+        "config": _plain_config(origins.given),
+        "defaults": {
+            k: v
+            for k, v in resolved.items()
+            if kinds[k] == "default" and k not in fixed
+        },
+        "derived": {k: v for k, v in resolved.items() if kinds[k] == "derived"},
+        "resolved": resolved,
+        "schedule": schedule.to_dict(),
+        "notes": notes,
+        "milestones": [
+            {"step": s, "label": label, "learning_rate": r}
+            for (s, label), r in zip(points, rates, strict=True)
+        ],
+    }
+    lines = [f"{type(schedule).__name__} (type {schedule.type_name!r})"]
+    lines += [f"note: {note}" for note in notes]
+    if fixed:
+        lines.append(f"note: {schedule.type_name} takes no warmup parameters")
+    lines.append("")
+    shown = [key for key in resolved if key not in fixed]
+    width = max(map(len, shown)) + 2
+    for key in shown:
         label = _origin_label(origins, key, kinds[key])
-        print(f"  {key:<{width}}{_value_text(value)}{label}")
-    print()
-    print(f"  {'step':>12}  {'learning rate':<14}  milestone")
+        lines.append(f"  {key:<{width}}{_value_text(resolved[key])}{label}")
+    lines += ["", f"  {'step':>12}  {'learning rate':<14}  milestone"]
     for (step, label), rate in zip(points, rates, strict=True):
-        print(f"  {step:>12}  {rate:<14.6e}  {label}")
+        lines.append(f"  {step:>12}  {rate:<14.6e}  {label}")
+    return payload, lines
+
+
+_WARMUP_VALUES = ("warmup_steps", "warmup_start_lr", "warmup_type")
+"""The warmup values ``describe()`` lists for every type."""
+
+
+def _members(source: str, num_steps: int | None) -> Population | None:
+    """The population of a population config (``Population.to_dict()``), or
+    ``None`` for any other config."""
+    config = _population_config(source)
+    if config is None:
+        return None
+    members = config.get("members")
+    if num_steps is not None and isinstance(members, list):
+        members = [{**m, "num_steps": num_steps} for m in members]
+    try:
+        return Population.from_dict({**config, "members": members})
+    except (TypeError, ValueError) as exc:
+        raise CLIError(str(exc)) from None
+
+
+def _print_json(payload: Any) -> None:
+    try:
+        text = json.dumps(payload, indent=2, allow_nan=False)
+    except ValueError as exc:  # a non-finite number: not JSON
+        raise CLIError(f"cannot write JSON: {exc}") from None
+    print(text)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    population = _members(args.config, args.num_steps)
+    if population is not None:  # every member, as show gives one
+        shown = []
+        for member in population:
+            _, origins, notes = _read(
+                json.dumps(member.to_dict()), args.num_steps, args.workers
+            )
+            shown.append(_shown(member, origins, notes))
+        if args.json:
+            members = [payload for payload, _ in shown]
+            _print_json(
+                {"type": "population", "groups": population.groups, "members": members}
+            )
+            return 0
+        print(
+            f"Population of {len(population)} {population[0].type_name!r} schedules "
+            f"({population.groups} vectorised evaluation(s))"
+        )
+        for i, (_, lines) in enumerate(shown):
+            print()
+            print(f"member {i}: " + lines[0])
+            for line in lines[1:]:
+                print(f"  {line}" if line else "")
+        return 0
+    schedule, origins, notes = _read(args.config, args.num_steps, args.workers)
+    payload, lines = _shown(schedule, origins, notes)
+    if args.json:
+        _print_json(payload)
+        return 0
+    for line in lines:
+        print(line)
     return 0
 
 
@@ -447,9 +516,13 @@ def _short(source: str) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     from .testing import available_backends, backend_disagreements
 
-    schedule, notes = _load(args.config, args.num_steps)
-    for note in notes:
-        print(f"note: {note}")
+    population = _members(args.config, args.num_steps)
+    if population is not None:  # member by member, in one vectorised call
+        schedule: BaseLR | Population = population
+    else:
+        schedule, notes = _load(args.config, args.num_steps)
+        for note in notes:
+            print(f"note: {note}")
     backends = args.backends or available_backends()
     try:
         report = backend_disagreements(schedule, backends=backends)

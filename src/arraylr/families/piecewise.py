@@ -67,6 +67,7 @@ class LearningRatePiecewise(BaseLR):
     _edges = SHARED_EDGES | {"boundaries"}
     _differentiable = ("start_lr",)
     _draws = frozenset({"boundaries", "values", "factors"})
+    _exclusive = (("values", "factors"),)
 
     boundaries: tuple[int, ...]
     levels: tuple[float, ...]

@@ -92,6 +92,7 @@ class LearningRateWSD(BaseLR):
     _edges = SHARED_EDGES | {"stable_steps", "decay_phase_steps"}
     _differentiable = ("start_lr", "stop_lr", "stop_lr_ratio")
     _draws = frozenset({"decay_phase_ratio", "decay_phase_steps"})
+    _exclusive = (("decay_phase_steps", "decay_phase_ratio"),)
     decay_phase_ratio: float | None
 
     decay_type: str
