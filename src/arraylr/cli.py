@@ -171,7 +171,7 @@ def _population_config(source: str) -> dict[str, Any] | None:
             return None
         try:
             text = path.read_text()
-        except OSError:
+        except (OSError, ValueError):  # the config reader says what is wrong
             return None
     try:
         data = json.loads(text)
