@@ -4,6 +4,7 @@ them.  Two gloo processes on the loopback address shard the steps."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -11,6 +12,8 @@ import sys
 import textwrap
 
 import pytest
+
+from conftest import examples
 
 torch = pytest.importorskip("torch")
 dist = pytest.importorskip("torch.distributed")
@@ -53,6 +56,30 @@ WORKER = textwrap.dedent(
                 scale = 8 * 2.0**-23 * lr.scale
                 assert float((full.double() - plain.double()).abs().max()) <= scale
                 checked += 1
+    # every registered type, and a population of each (tables, members on
+    # the leading axis), as sharded steps of uneven shards
+    import json
+    configs = json.loads(sys.argv[1])
+    from arraylr import Population
+    for name, config in configs.items():
+        lr = BaseLR(**config)
+        other = {**config}
+        for key in ("start_lr", "max_lr"):
+            if key in other:
+                other[key] = other[key] * 0.5
+        population = Population([config, other])
+        for dtype in (torch.int64, torch.float64):
+            steps = torch.linspace(0, 1.3 * lr.num_steps, 101).to(dtype)
+            shard = distribute_tensor(steps, mesh, [Shard(0)])
+            for f in (lr, population):
+                out = f(shard)
+                assert type(out) is DTensor, (name, type(out))
+                full = out.full_tensor()
+                with torch_operations():
+                    expected = f(steps)
+                assert full.shape == expected.shape, (name, full.shape)
+                assert torch.equal(full, expected), (name, dtype)
+                checked += 1
     dist.destroy_process_group()
     print("checked", checked)
     """
@@ -81,7 +108,7 @@ def test_dtensor_keeps_its_type_at_every_size_on_two_gloo_ranks() -> None:
         }
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-c", WORKER],
+                [sys.executable, "-c", WORKER, json.dumps(examples())],
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -91,4 +118,5 @@ def test_dtensor_keeps_its_type_at_every_size_on_two_gloo_ranks() -> None:
     outputs = [p.communicate(timeout=240)[0] for p in procs]
     for proc, out in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, out
-        assert out.strip().endswith("checked 12"), out
+        checked = 12 + 4 * len(examples())
+        assert out.strip().endswith(f"checked {checked}"), out

@@ -383,3 +383,48 @@ def test_a_sweep_replaces_the_files_other_spelling(tmp_path: Any, capsys: Any) -
     assert code == 2
     assert "warmup_steps must be < num_steps" in err
     assert "(from cosine.yaml: num_steps=100000)" in err
+
+
+# ------------------------------------------- PyTorch's etiquette, as its tests
+
+
+def test_step_order_warnings_end_with_torchs_link() -> None:
+    import torch
+
+    from arraylr.torch import ScheduleLR
+
+    link = "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+    lr = BaseLR(type="cosine", start_lr=0.1, stop_lr=0.0, num_steps=10)
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    scheduler = ScheduleLR(opt, lr)
+    with pytest.warns(
+        UserWarning, match=r"before `optimizer.step\(\)`.*" + re_escape(link)
+    ):
+        scheduler.step()
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    scheduler = ScheduleLR(opt, lr)
+    opt.step = lambda *a, **k: None  # type: ignore[method-assign]
+    with pytest.warns(UserWarning, match=r"overridden.*" + re_escape(link)):
+        scheduler.step()
+
+
+def re_escape(text: str) -> str:
+    import re
+
+    return re.escape(text)
+
+
+def test_resuming_without_initial_lr_is_torchs_key_error() -> None:
+    import torch
+
+    from arraylr.torch import ScheduleLR
+
+    lr = BaseLR(type="cosine", start_lr=0.1, stop_lr=0.0, num_steps=10)
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    with pytest.raises(
+        KeyError, match=r"param 'initial_lr' is not specified in param_groups\[0\]"
+    ):
+        ScheduleLR(opt, lr, last_epoch=3)
+    ScheduleLR(opt, lr)  # a fresh start writes it
+    resumed = ScheduleLR(opt, lr, last_epoch=3)
+    assert resumed.last_epoch == 4 and opt.param_groups[0]["lr"] == lr(4)

@@ -224,11 +224,15 @@ def test_product_is_several_schedulers_on_one_optimizer() -> None:
     assert lr.to_dict()["type"] == "product" and BaseLR(**lr.to_dict()) == lr
 
 
-def test_last_epoch_resumes_without_initial_lr() -> None:
-    """torch needs initial_lr to resume with last_epoch; the schedule's start
-    is it (the default rule takes nothing from the group's lr)."""
+def test_last_epoch_needs_initial_lr_as_torch_does() -> None:
+    """Resuming (last_epoch >= 0) needs each group's initial_lr, torch's
+    KeyError otherwise (its own suite checks it); a fresh start writes it as
+    the schedule's base rate."""
     lr = BaseLR(**COSINE)
     opt = torch.optim.SGD(params(1), lr=0.5)
-    sched = ScheduleLR(opt, lr, last_epoch=16)
+    with pytest.raises(KeyError, match="initial_lr"):
+        ScheduleLR(opt, lr, last_epoch=16)
+    ScheduleLR(opt, lr)
     assert opt.param_groups[0]["initial_lr"] == 3e-3
+    sched = ScheduleLR(opt, lr, last_epoch=16)
     assert sched.last_epoch == 17 and opt.param_groups[0]["lr"] == lr(17)

@@ -188,10 +188,11 @@ def one_cycle(draw: st.DrawFn) -> Case:
     kind = "cosine" if anneal == "cos" else "linear"
     warm = "cosine" if anneal == "cos" else "linear"
 
-    def lr(b: float) -> BaseLR:
+    def lr(b: float) -> BaseLR:  # the migration page's spelling, as written
         return BaseLR(
             type=kind, start_lr=b, stop_lr=b / (div * final), num_steps=total - 1,
-            warmup_steps=up - 1, warmup_start_factor=1 / div, warmup_type=warm,
+            warmup_steps=round(pct * total) - 1, warmup_start_factor=1 / div,
+            warmup_type=warm,
         )  # fmt: skip
 
     def mom(b: float) -> BaseLR:
@@ -212,14 +213,21 @@ def one_cycle(draw: st.DrawFn) -> Case:
 
 
 @st.composite
-def chained(draw: st.DrawFn) -> Case:
-    """ChainedScheduler of two or three chainable schedulers: a product."""
+def chained(draw: st.DrawFn, below: bool = False) -> Case:
+    """ChainedScheduler of two or three chainable schedulers: a product;
+    ``below``: with ConstantLR or LinearLR, which start below the base rate."""
     gamma = draw(st.floats(0.95, 0.999))
     marks = sorted(draw(st.sets(st.integers(1, 100), min_size=1, max_size=3)))
     drop = draw(st.floats(0.2, 0.9))
     t_max = draw(st.integers(50, 150))
     with_cosine = draw(st.booleans())
     n = min(t_max, 120)
+    # ConstantLR and LinearLR start below the base rate: the product starts
+    # at the chain's rate at step 0 (torch's test_chained_lr3 and kin)
+    factor, until = draw(st.floats(0.05, 1.0)), draw(st.integers(1, 60))
+    first, last = draw(st.floats(0.05, 1.0)), draw(st.floats(0.05, 1.0))
+    with_constant = below and draw(st.booleans())
+    with_linear = below and (not with_constant or draw(st.booleans()))
 
     def theirs(opt: Any) -> Any:
         parts = [
@@ -228,6 +236,12 @@ def chained(draw: st.DrawFn) -> Case:
         ]
         if with_cosine:
             parts.append(S.CosineAnnealingLR(opt, T_max=t_max))
+        if with_constant:
+            parts.append(S.ConstantLR(opt, factor=factor, total_iters=until))
+        if with_linear:
+            parts.append(
+                S.LinearLR(opt, start_factor=first, end_factor=last, total_iters=until)
+            )
         return S.ChainedScheduler(parts)
 
     def lr(b: float) -> BaseLR:
@@ -240,7 +254,20 @@ def chained(draw: st.DrawFn) -> Case:
         if with_cosine:
             children.append({"type": "cosine", "start_lr": b, "stop_lr": 0.0,
                              "num_steps": t_max})  # fmt: skip
-        return BaseLR(type="product", start_lr=b, num_steps=n + 1, schedules=children)
+        if with_constant:  # the table's spelling of ConstantLR
+            children.append({"type": "piecewise", "start_lr": b * factor,
+                             "boundaries": [until], "values": [b]})  # fmt: skip
+        if with_linear:  # and of LinearLR
+            children.append({"type": "linear", "start_lr": b * first,
+                             "stop_lr": b * last, "num_steps": until})  # fmt: skip
+        # the product starts at the chain's rate at step 0: b times each
+        # child's start_lr / b
+        start = b
+        for child in children:
+            start *= child["start_lr"] / b
+        return BaseLR(
+            type="product", start_lr=start, num_steps=n + 1, schedules=children
+        )
 
     return theirs, lr, None, n
 
@@ -323,6 +350,8 @@ KINDS = {
     "CyclicLR": cyclic(),
     "OneCycleLR": one_cycle(),
     "ChainedScheduler": chained(),
+    # the chain starts below the base rate: no one schedule of start_lr b
+    "ChainedScheduler+ConstantLR/LinearLR": chained(below=True),
     "SequentialLR": sequential(),
     "MultiplicativeLR": multiplicative(),
     "LambdaLR": lambda_lr(),

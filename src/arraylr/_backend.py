@@ -270,6 +270,8 @@ def _normalise(step: Any, dtype: object = None) -> tuple[Any, Any]:
     result back into what the caller gave (NumPy subclasses, ``ml_dtypes``)."""
     if _is_ml_dtype(step):
         return _from_ml_dtypes(step, dtype)
+    if type(step).__name__ == "DTensor" and _is_torch_tensor(step):
+        return _from_dtensor(step)
     if isinstance(step, np.ndarray) and type(step) is not np.ndarray:
         if isinstance(step, np.ma.MaskedArray):  # the mask is kept, not computed
             mask = np.ma.getmaskarray(step).copy()
@@ -278,6 +280,35 @@ def _normalise(step: Any, dtype: object = None) -> tuple[Any, Any]:
             return np.asarray(step), np.asmatrix
         return np.asarray(step), lambda out: out  # memmap and the like
     return _as_array(step), None
+
+
+def _from_dtensor(step: Any) -> tuple[Any, Restore]:
+    """A DTensor's local shard (a plain tensor), and what makes a result of it
+    a DTensor laid out as the steps are (a population's member axes in front,
+    every shard moved past them): a schedule is element-wise, so each rank's
+    rates are those of its own steps, and tables, populations and every route
+    of a plain tensor serve DTensors too."""
+    from torch.distributed.tensor import DTensor, Replicate, Shard
+
+    placements = list(step.placements)
+    if any(p.is_partial() for p in placements):  # pending sums: added up first
+        placements = [Replicate() if p.is_partial() else p for p in placements]
+        step = step.redistribute(step.device_mesh, placements)
+    mesh, shape = step.device_mesh, tuple(step.shape)
+    local = step.to_local()
+
+    def restore(out: Any) -> Any:
+        lead = out.ndim - local.ndim
+        moved = [Shard(p.dim + lead) if p.is_shard() else p for p in placements]
+        full = (*out.shape[:lead], *shape)
+        stride = [1] * len(full)
+        for i in range(len(full) - 2, -1, -1):
+            stride[i] = stride[i + 1] * full[i + 1]
+        return DTensor.from_local(
+            out, mesh, moved, run_check=False, shape=full, stride=tuple(stride)
+        )
+
+    return local, restore
 
 
 def _check_array(step: Any, xp: Namespace) -> None:
@@ -567,7 +598,7 @@ def prepare(
         plan = _plan(step, xp, dtype, traced)
         if key is not None and restore is None and len(_PLANS) < 256:
             _PLANS[key] = plan
-    if plan.host and not inner and _takes_numpy(step):
+    if plan.host and not inner and restore is None and _takes_numpy(step):
         # a real tensor can carry PyTorch's negative bit (the imaginary part of
         # a conjugate view), which numpy() refuses: resolved into a copy
         view = step.resolve_neg().numpy() if step.is_neg() else step.numpy()

@@ -957,7 +957,7 @@ class Population:
             step = np.asarray(step)  # NumPy subclasses as plain arrays
         if not all(group.host for group in self._groups):
             self._check_library(step)
-        route, plan, array, _ = _backend.prepare(step, dtype)
+        route, plan, array, restore = _backend.prepare(step, dtype)
         if route == HOST:
             if all(
                 group.host for group in self._groups
@@ -967,10 +967,12 @@ class Population:
                 rates = self.value(array, _backend.host_dtype(plan))
                 return _backend.from_host(rates)
             # values held as tensors (with_parameters): PyTorch's operations
-            route, plan, array, _ = _backend.prepare(step, dtype, inner=True)
-        # one expression (no blocks: the member axis is the population's own)
+            route, plan, array, restore = _backend.prepare(step, dtype, inner=True)
+        # one expression (no blocks: the member axis is the population's own);
+        # restore: a DTensor's rates from its local shard
         traced = _backend.is_traced(array)
-        return _backend.finish(plan, array, self._rates(plan, array, traced), None)
+        rates = self._rates(plan, array, traced)
+        return _backend.finish(plan, array, rates, restore)
 
     __call__ = value
 

@@ -47,6 +47,9 @@ Schedules = BaseLR | Sequence[BaseLR]
 
 _ENTRY = re.compile(r"^(\w+)\[(\d+)\]$")
 
+_ORDER_DOCS = "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+"""Where torch's step-order warnings point (its own tests match the link)."""
+
 
 def _check_optimizer(optimizer: Any) -> None:
     if not isinstance(optimizer, Optimizer):
@@ -251,6 +254,14 @@ class ScheduleLR(LRScheduler):
         hyperparameters: Mapping[str, Schedules] | None = None,
     ) -> None:
         _check_optimizer(optimizer)
+        if last_epoch != -1:  # resuming: the groups' initial_lr, as torch asks
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] "
+                        "when resuming scheduler with last_epoch >= 0 (load the "
+                        "optimizer's state first, or start with last_epoch=-1)"
+                    )
         self.schedules = _per_group("schedule", optimizer, schedule)
         self.schedule = self.schedules[0]
         if not isinstance(scale_by_initial_lr, bool):
@@ -286,7 +297,7 @@ class ScheduleLR(LRScheduler):
             float(f)
             for f in _group_factors(optimizer, self.schedules, scale_by_initial_lr)
         ]
-        if not scale_by_initial_lr:  # the rate the schedule is based on
+        if not scale_by_initial_lr and last_epoch == -1:  # the schedule's base
             for group, lr in zip(optimizer.param_groups, self._base(), strict=True):
                 group["initial_lr"] = lr
         super().__init__(optimizer, last_epoch)
@@ -333,7 +344,8 @@ class ScheduleLR(LRScheduler):
                 warnings.warn(
                     "Seems like `optimizer.step()` has been overridden after "
                     "learning rate scheduler initialization. Please, make sure to "
-                    "call `optimizer.step()` before `lr_scheduler.step()`.",
+                    "call `optimizer.step()` before `lr_scheduler.step()`. "
+                    f"See more details at {_ORDER_DOCS}",
                     UserWarning,
                     stacklevel=2,
                 )
@@ -342,7 +354,8 @@ class ScheduleLR(LRScheduler):
                     "Detected call of `lr_scheduler.step()` before "
                     "`optimizer.step()`. Call them in the opposite order: "
                     "`optimizer.step()` before `lr_scheduler.step()`, or the "
-                    "first value of the learning rate schedule is skipped.",
+                    "first value of the learning rate schedule is skipped. "
+                    f"See more details at {_ORDER_DOCS}",
                     UserWarning,
                     stacklevel=2,
                 )
