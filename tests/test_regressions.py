@@ -428,3 +428,32 @@ def test_resuming_without_initial_lr_is_torchs_key_error() -> None:
     ScheduleLR(opt, lr)  # a fresh start writes it
     resumed = ScheduleLR(opt, lr, last_epoch=3)
     assert resumed.last_epoch == 4 and opt.param_groups[0]["lr"] == lr(4)
+
+
+def test_a_usage_error_is_one_line(capsys: Any) -> None:
+    # argparse printed its usage before the error: two lines
+    from arraylr.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["show", "examples/cosine.yaml", "--sweep", "warmup_steps=0,5000"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unrecognized arguments: --sweep" in err
+
+
+def test_a_sweep_says_what_it_replaced_and_labels_members(
+    tmp_path: Any, capsys: Any
+) -> None:
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("yaml")
+    from arraylr.cli import _curves
+
+    _, labels, notes = _curves("examples/cosine.yaml", [("warmup_steps", [0, 5])], None)
+    assert notes == ["--sweep warmup_steps replaces warmup_ratio=0.05 of cosine.yaml"]
+    import json
+
+    population = Population.sweep(example("cosine"), start_lr=[1.0, 2.0])
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(population.to_dict()))
+    _, labels, _ = _curves(str(path), [], None)
+    assert labels == ["member 0: start_lr=1.0", "member 1: start_lr=2.0"]

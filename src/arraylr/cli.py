@@ -18,7 +18,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -188,8 +188,16 @@ def _curves(
     """What one config draws: a schedule, or a population (``--sweep``, or a
     population config) with one legend label per member; and the notes."""
     population = _members(source, num_steps)
-    if population is not None:
-        labels = [f"member {i}" for i in range(len(population))]
+    if population is not None:  # each member by the parameters that differ
+        configs = [member.to_dict() for member in population]
+        keys = sorted({k for c in configs for k in c})
+        differ = [k for k in keys if len({repr(c.get(k)) for c in configs}) > 1]
+        labels = [
+            f"member {i}: " + (", ".join(f"{k}={c.get(k)!r}" for k in differ) or "")
+            if differ
+            else f"member {i}"
+            for i, c in enumerate(configs)
+        ]
         return population, labels, []
     schedule, notes = _load(source, num_steps)
     if not sweeps:
@@ -197,7 +205,12 @@ def _curves(
     values = dict(sweeps)
     base = schedule.to_dict()
     for name in values:  # a swept value replaces the file's other spelling
-        for partner in type(schedule)._partners(name) - set(values):
+        for partner in sorted(type(schedule)._partners(name) - set(values)):
+            if base.get(partner) is not None:
+                notes.append(
+                    f"--sweep {name} replaces {partner}={base[partner]!r} of "
+                    f"{_short(source)}"
+                )
             base.pop(partner, None)
     try:
         population = Population.sweep(base, grid=True, **values)
@@ -583,13 +596,23 @@ def steps_arg(text: str) -> int:
     return int(number)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, its errors one line (``arraylr show: error: ...``) as every other
+    error of the command is; ``--help`` gives the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="arraylr",
         description="See, plot and check a learning-rate schedule config.",
     )
     parser.add_argument("--version", action="version", version=f"arraylr {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     config_help = (
         "schedule config: JSON/YAML file, inline JSON, or a DeePMD-kit training input"
     )
