@@ -339,7 +339,7 @@ class LearningRateCosineRestarts(BaseLR):
         # the last cycle an integer of this dtype reaches: a start past its
         # range, clipped to it, is never reached (int32 under JAX without x64:
         # step 2**31 - 1 was put at the start of the next cycle, its peak)
-        reach = bisect.bisect_right(self._starts, top) - 1
+        reach = _cycle_of(self._starts, top)  # bisect: a graph break
         floating = xp.astype(step, dtype)
         index = self._cycle_index(floating, xp, clipped, step, reach)
         starts = self._table(xp, step, clipped, step.dtype)
