@@ -304,8 +304,9 @@ def _from_dtensor(step: Any) -> tuple[Any, Restore]:
         stride = [1] * len(full)
         for i in range(len(full) - 2, -1, -1):
             stride[i] = stride[i + 1] * full[i + 1]
+        size = _torch().Size(full)
         return DTensor.from_local(
-            out, mesh, moved, run_check=False, shape=full, stride=tuple(stride)
+            out, mesh, moved, run_check=False, shape=size, stride=tuple(stride)
         )
 
     return local, restore
