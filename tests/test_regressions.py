@@ -259,7 +259,7 @@ def test_a_warmup_past_int32_at_jax_float32_steps(kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", TYPES)
-@settings(max_examples=per_type(40, least=3), deadline=None)
+@settings(max_examples=per_type(28, least=2), deadline=None)
 @given(data=st.data())
 def test_vmap_over_any_population_maps_every_member_or_refuses(
     kind: str, data: st.DataObject
