@@ -457,3 +457,35 @@ def test_a_sweep_says_what_it_replaced_and_labels_members(
     path.write_text(json.dumps(population.to_dict()))
     _, labels, _ = _curves(str(path), [], None)
     assert labels == ["member 0: start_lr=1.0", "member 1: start_lr=2.0"]
+
+
+@pytest.mark.parametrize("kind", ["onecycle", "cyclic"])
+def test_cycling_schedules_keep_torchs_group_entries(kind: str) -> None:
+    """torch's OneCycleLR and CyclicLR keep max_lr/min_lr (onecycle) and
+    base_momentum/max_momentum in each group, and users read them."""
+    import torch
+    from torch.optim import lr_scheduler as S
+
+    from arraylr.torch import ScheduleLR
+
+    def optimizer() -> Any:
+        model = torch.nn.Linear(2, 1)
+        return torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    theirs, ours = optimizer(), optimizer()
+    if kind == "onecycle":
+        S.OneCycleLR(theirs, max_lr=0.5, total_steps=100)
+        lr = BaseLR(type="onecycle", start_lr=0.5, num_steps=100)
+        momentum = lr.momentum_schedule(0.85, 0.95)  # type: ignore[attr-defined]
+        keys = ["max_lr", "min_lr", "base_momentum", "max_momentum"]
+    else:
+        S.CyclicLR(theirs, base_lr=0.01, max_lr=0.1, step_size_up=5)
+        lr = BaseLR(type="cyclic", start_lr=0.01, max_lr=0.1, step_size_up=5,
+                    num_steps=100)  # fmt: skip
+        momentum = lr.momentum_schedule(0.8, 0.9)  # type: ignore[attr-defined]
+        keys = ["base_momentum", "max_momentum"]
+    ScheduleLR(ours, lr, momentum=momentum)
+    for key in keys:
+        assert ours.param_groups[0][key] == pytest.approx(
+            theirs.param_groups[0][key], rel=1e-12
+        ), key

@@ -134,6 +134,8 @@ class Declared:
     start_lr: float
     stop_lr: float
     warmup_start_factor: float
+    warmup_start_lr: float
+    warmup_steps: int
 
     _example: ClassVar[Mapping[str, Any] | None] = None
     """One config of the type (without ``type``): the gallery's picture, and
@@ -265,6 +267,20 @@ class Declared:
         """The cycle length of a periodic schedule (the strategies draw steps
         many cycles on), else ``None``."""
         return None
+
+    def _rate_range(self) -> tuple[float, float]:
+        """The lowest and highest rates the schedule takes (``ScheduleLR``
+        writes them as ``base_momentum``/``max_momentum`` of a momentum
+        schedule, as torch's cycling schedulers do)."""
+        warm = [self.warmup_start_lr] if self.warmup_steps else []
+        schedule: Any = self  # BaseLR's scale (a property of each type)
+        return min(self.start_lr, self.stop_lr, *warm), schedule.scale
+
+    def _group_entries(self) -> dict[str, float]:
+        """Rates ``ScheduleLR`` writes into each parameter group besides ``lr``
+        (scaled as the group's rate is), as torch's scheduler of this shape
+        does: onecycle's ``max_lr`` and ``min_lr``."""
+        return {}
 
     def _end_note(self) -> str | None:
         """Why the rate at step ``num_steps`` is not ``stop_lr``, where a reader

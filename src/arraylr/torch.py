@@ -297,6 +297,14 @@ class ScheduleLR(LRScheduler):
             float(f)
             for f in _group_factors(optimizer, self.schedules, scale_by_initial_lr)
         ]
+        groups = optimizer.param_groups
+        for group, s, f in zip(groups, self.schedules, self._factors, strict=True):
+            for entry, rate in s._group_entries().items():  # onecycle's max_lr
+                group[entry] = rate * f
+        if momentum is not None:  # as torch's cycling schedulers keep them
+            cycles = _per_group("momentum", optimizer, momentum)
+            for group, m in zip(groups, cycles, strict=True):
+                group["base_momentum"], group["max_momentum"] = m._rate_range()
         if not scale_by_initial_lr and last_epoch == -1:  # the schedule's base
             for group, lr in zip(optimizer.param_groups, self._base(), strict=True):
                 group["initial_lr"] = lr

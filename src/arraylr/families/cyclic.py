@@ -157,6 +157,9 @@ class LearningRateCyclic(BaseLR):
             out["gamma"] = draw(st.sampled_from([1.0, 0.99]) | st.floats(0.5, 1.0))
         return out
 
+    def _rate_range(self) -> tuple[float, float]:
+        return min(self.start_lr, self.max_lr), max(self.start_lr, self.max_lr)
+
     def _period_of(self) -> int | None:
         return self._cycle if self._cycle > 0 else None
 

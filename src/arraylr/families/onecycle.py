@@ -201,6 +201,10 @@ class LearningRateOneCycle(BaseLR):
         initial = peak / div
         return initial, initial / final
 
+    def _group_entries(self) -> dict[str, float]:
+        # torch's OneCycleLR keeps them in each group (users read them)
+        return {"max_lr": self.start_lr, "min_lr": self.stop_lr}
+
     @property
     def scale(self) -> float:
         return max(self.start_lr, self.initial_lr, self.stop_lr)
