@@ -231,9 +231,13 @@ class LearningRateWSD(BaseLR):
             if self._falls:
                 return lr0 / (tau * self._ratio + (1 - tau))
             return lr_end / (tau + (1 - tau) * self._ratio)
+        # lr0 w + lr_end (1 - w): exactly lr0 at tau = 0 and lr_end at tau = 1
+        # (lr_end + (lr0 - lr_end) w rounds twice: 1 ulp off at the start)
         if self.decay_type == "cosine":
-            return lr_end + (lr0 - lr_end) * 0.5 * (1 + xp.cos(xp.pi * tau))
+            w = 0.5 * (1 + xp.cos(xp.pi * tau))
+            return lr0 * w + lr_end * (1 - w)
         if self.decay_type == "1-sqrt":
             # tau = 0 through the stable phase: a finite slope there (zero_safe)
-            return lr_end + (lr0 - lr_end) * (1.0 - zero_safe(xp.sqrt, tau, xp))
-        return lr0 + (lr_end - lr0) * tau
+            w = 1.0 - zero_safe(xp.sqrt, tau, xp)
+            return lr0 * w + lr_end * (1 - w)
+        return lr0 * (1 - tau) + lr_end * tau
