@@ -4,6 +4,7 @@ suite (each test failed on the code before its fix)."""
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from typing import Any
 
@@ -404,20 +405,14 @@ def test_step_order_warnings_end_with_torchs_link() -> None:
     opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
     scheduler = ScheduleLR(opt, lr)
     with pytest.warns(
-        UserWarning, match=r"before `optimizer.step\(\)`.*" + re_escape(link)
+        UserWarning, match=r"before `optimizer.step\(\)`.*" + re.escape(link)
     ):
         scheduler.step()
     opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
     scheduler = ScheduleLR(opt, lr)
     opt.step = lambda *a, **k: None  # type: ignore[method-assign]
-    with pytest.warns(UserWarning, match=r"overridden.*" + re_escape(link)):
+    with pytest.warns(UserWarning, match=r"overridden.*" + re.escape(link)):
         scheduler.step()
-
-
-def re_escape(text: str) -> str:
-    import re
-
-    return re.escape(text)
 
 
 def test_resuming_without_initial_lr_is_torchs_key_error() -> None:

@@ -424,15 +424,10 @@ class _Derivation:
 
     def value(self, name: str) -> Any:
         """Float value ``name`` of every member (a float where they share it)."""
-        return self.values(name)[0]
-
-    def values(self, name: str) -> list[Any]:
-        """The float values of attribute ``name`` (a tuple's, in order) of
-        every member (floats where they share them)."""
         columns = self._floats.get(name)
         if columns is None:
-            return [getattr(self._group.stand, name)]
-        return [c if isinstance(c, float) else self._array(c) for c in columns]
+            return getattr(self._group.stand, name)
+        return columns[0] if isinstance(columns[0], float) else self._array(columns[0])
 
     def given(self, name: str, index: int | None = None) -> Any:
         """The list parameter ``name`` as the members' configs give it (``None``
